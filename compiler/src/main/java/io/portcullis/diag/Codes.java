@@ -1,0 +1,89 @@
+package io.portcullis.diag;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The catalogue of stable finding codes. Tests pin codes, not prose; never rename a code.
+ */
+public final class Codes {
+    private Codes() {}
+
+    // Front end: lexing and parsing
+    public static final String SYNTAX = "syntax";
+    public static final String BAD_ADDRESS = "bad-address";
+    public static final String HOST_BITS = "host-bits";
+    public static final String BAD_NUMBER = "bad-number";
+    public static final String BAD_DATE = "bad-date";
+    // Resolution
+    public static final String IMPORT = "import";
+    public static final String IMPORT_CYCLE = "import-cycle";
+    public static final String DUPLICATE = "duplicate";
+    public static final String UNDEFINED = "undefined";
+    public static final String CYCLE = "cycle";
+    public static final String BAD_MATCH = "bad-match";
+    public static final String BAD_PACKET = "bad-packet";
+    public static final String DEFAULT = "default";
+    public static final String WAIVER = "waiver";
+    public static final String WAIVER_EXPIRED = "waiver-expired";
+    // Consistency and properties
+    public static final String CONFLICT = "conflict";
+    public static final String SHADOWED = "shadowed";
+    public static final String REDUNDANT = "redundant";
+    public static final String CORRELATION = "correlation";
+    public static final String EMPTY = "empty";
+    public static final String EXPECT = "expect";
+    public static final String ASSERT = "assert";
+    public static final String GUARD = "guard";
+    // Back end
+    public static final String CODEGEN = "codegen";
+    public static final String KERNEL_VERIFIER = "kernel-verifier";
+    public static final String IO = "io";
+
+    private static final Map<String, Entry> CATALOGUE = new LinkedHashMap<>();
+
+    /** A catalogue entry: default severity and a one-line description. */
+    public record Entry(String code, Severity severity, String description) {}
+
+    private static void add(String code, Severity s, String description) {
+        CATALOGUE.put(code, new Entry(code, s, description));
+    }
+
+    static {
+        add(SYNTAX, Severity.ERROR, "the text does not follow the grammar");
+        add(BAD_ADDRESS, Severity.ERROR, "an address or prefix is malformed");
+        add(HOST_BITS, Severity.ERROR, "a prefix has host bits set");
+        add(BAD_NUMBER, Severity.ERROR, "a number is out of range (port, protocol, prefix length, ICMP type or code)");
+        add(BAD_DATE, Severity.ERROR, "a waiver date is not a valid YYYY-MM-DD date");
+        add(IMPORT, Severity.ERROR, "an import cannot be read or leaves the policy root");
+        add(IMPORT_CYCLE, Severity.ERROR, "files import each other in a cycle");
+        add(DUPLICATE, Severity.ERROR, "a name is defined twice");
+        add(UNDEFINED, Severity.ERROR, "a name is used but never defined");
+        add(CYCLE, Severity.ERROR, "definitions refer to each other in a cycle");
+        add(BAD_MATCH, Severity.ERROR, "a match combines parts that cannot go together");
+        add(BAD_PACKET, Severity.ERROR, "an expect packet is not a possible packet");
+        add(DEFAULT, Severity.ERROR, "a policy lacks exactly one default verdict, or has two non-ip verdicts");
+        add(WAIVER, Severity.ERROR, "a waiver is misplaced or names an unknown code");
+        add(WAIVER_EXPIRED, Severity.ERROR, "a waiver is past its date");
+        add(CONFLICT, Severity.ERROR, "the rule never takes effect; an earlier rule with the opposite action decides some of its packets");
+        add(SHADOWED, Severity.WARNING, "the rule never takes effect; earlier rules with the same action decide all its packets");
+        add(REDUNDANT, Severity.WARNING, "the rule takes effect, but removing it would change no verdict");
+        add(CORRELATION, Severity.INFO, "the rule partially overlaps an earlier rule with the opposite action");
+        add(EMPTY, Severity.ERROR, "the rule matches no packet at all");
+        add(EXPECT, Severity.ERROR, "a concrete expect packet gets another verdict");
+        add(ASSERT, Severity.ERROR, "a policy assert does not hold");
+        add(GUARD, Severity.ERROR, "a guard assert does not hold for a policy");
+        add(CODEGEN, Severity.ERROR, "the policy could not be compiled to eBPF");
+        add(KERNEL_VERIFIER, Severity.ERROR, "the kernel verifier rejected the compiled program");
+        add(IO, Severity.ERROR, "a file could not be read or written");
+    }
+
+    public static Map<String, Entry> catalogue() { return java.util.Collections.unmodifiableMap(CATALOGUE); }
+
+    public static boolean known(String code) { return CATALOGUE.containsKey(code); }
+
+    public static Severity defaultSeverity(String code) {
+        Entry e = CATALOGUE.get(code);
+        return e == null ? Severity.ERROR : e.severity();
+    }
+}
