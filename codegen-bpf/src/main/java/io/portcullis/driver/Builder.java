@@ -1,0 +1,108 @@
+package io.portcullis.driver;
+
+import io.portcullis.bpf.kernel.KernelVerifier;
+import io.portcullis.bpf.lower.BpfCompiler;
+import io.portcullis.bpf.lower.CodegenException;
+import io.portcullis.diag.Codes;
+import io.portcullis.diag.Diagnostic;
+import io.portcullis.diag.Severity;
+import io.portcullis.ir.ResolvedPolicy;
+import io.portcullis.resolve.InputException;
+import java.io.IOException;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Compiles every policy that checked without errors, verifies it, and writes it atomically. */
+final class Builder {
+    private Builder() {}
+
+    static Portcullis.BuildResult build(Portcullis.CheckResult check, Path outDir, Portcullis.Options options)
+            throws InputException {
+        List<Diagnostic> diagnostics = new ArrayList<>(check.diagnostics());
+        List<Path> written = new ArrayList<>();
+        List<String> notes = new ArrayList<>();
+        boolean kernelNoted = false;
+        for (ResolvedPolicy policy : check.policies()) {
+            boolean hasErrors = check.diagnostics().stream().anyMatch(d -> !d.isWaived()
+                    && d.severity() == Severity.ERROR && policy.name().equals(d.policy()));
+            if (hasErrors) {
+                notes.add("not built: " + policy.name() + " (it has errors)");
+                continue;
+            }
+            byte[] object;
+            try {
+                object = BpfCompiler.compile(policy);
+            } catch (CodegenException e) {
+                diagnostics.add(finding(policy, Codes.CODEGEN, e.getMessage(), "report this policy to the Portcullis developers"));
+                continue;
+            }
+            if (options.kernel() != Portcullis.KernelMode.NEVER) {
+                KernelVerifier.Verification v = KernelVerifier.verify(object, policy.target());
+                switch (v.status()) {
+                    case REJECTED -> {
+                        diagnostics.add(finding(policy, Codes.KERNEL_VERIFIER,
+                                "the kernel verifier rejected the program: " + lastLines(v.log(), 6),
+                                "the object was not written; see the verifier log above"));
+                        continue;
+                    }
+                    case UNAVAILABLE -> {
+                        if (options.kernel() == Portcullis.KernelMode.ALWAYS) {
+                            diagnostics.add(finding(policy, Codes.KERNEL_VERIFIER,
+                                    "verification by the kernel was required but is not possible here: " + v.log(),
+                                    "run where bpf() is allowed (root or CAP_BPF), or use kernel verification 'auto'"));
+                            continue;
+                        }
+                        if (!kernelNoted) {
+                            notes.add("verification by the kernel was not possible: " + v.log());
+                            kernelNoted = true;
+                        }
+                    }
+                    case ACCEPTED -> notes.add("kernel verifier accepted " + policy.name() + ": "
+                            + v.instructions() + " instructions, " + v.processed() + " processed");
+                }
+            }
+            Path target = outDir.resolve(policy.name() + ".o");
+            try {
+                writeAtomically(target, object);
+            } catch (IOException e) {
+                throw new InputException("cannot write " + target + ": " + e.getMessage());
+            }
+            written.add(target);
+        }
+        return new Portcullis.BuildResult(check, List.copyOf(written),
+                Diagnostics.finish(diagnostics, options), List.copyOf(notes));
+    }
+
+    private static Diagnostic finding(ResolvedPolicy policy, String code, String message, String help) {
+        return new Diagnostic(code, Codes.defaultSeverity(code), policy.span(), message, help,
+                policy.name(), null, List.of(), null, null);
+    }
+
+    private static String lastLines(String log, int n) {
+        if (log == null) return "";
+        String[] lines = log.strip().split("\n");
+        int from = Math.max(0, lines.length - n);
+        return String.join("\n", java.util.Arrays.copyOfRange(lines, from, lines.length));
+    }
+
+    /** Writes to a temporary file beside the target, then moves it into place, so no partial object is ever seen. */
+    static void writeAtomically(Path target, byte[] bytes) throws IOException {
+        Path dir = target.toAbsolutePath().getParent();
+        Files.createDirectories(dir);
+        Path tmp = Files.createTempFile(dir, "." + target.getFileName(), ".tmp");
+        try {
+            Files.write(tmp, bytes);
+            try {
+                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+            }
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+}

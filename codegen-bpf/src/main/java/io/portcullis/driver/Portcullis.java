@@ -1,0 +1,83 @@
+package io.portcullis.driver;
+
+import io.portcullis.check.Checker;
+import io.portcullis.diag.Codes;
+import io.portcullis.diag.Diagnostic;
+import io.portcullis.diag.Severity;
+import io.portcullis.eval.Evaluator;
+import io.portcullis.ir.ResolvedGuard;
+import io.portcullis.ir.ResolvedPolicy;
+import io.portcullis.resolve.InputException;
+import io.portcullis.resolve.Loader;
+import java.nio.file.Path;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The one library call behind the CLI and the Maven plugin: load, resolve, check, compile, verify, write.
+ * Front ends map options in and print findings out; they hold no logic of their own.
+ */
+public final class Portcullis {
+    private Portcullis() {}
+
+    public enum KernelMode { AUTO, ALWAYS, NEVER }
+
+    /**
+     * @param failOn     findings at or above this severity fail the run
+     * @param severities per-code overrides of the default severity (OFF drops a finding)
+     * @param today      the date waivers are checked against
+     * @param kernel     whether to run the kernel verifier: AUTO when the machine allows, ALWAYS fails when it cannot
+     */
+    public record Options(Severity failOn, Map<String, Severity> severities, LocalDate today, KernelMode kernel) {
+        public Options {
+            severities = Map.copyOf(severities);
+        }
+
+        public static Options defaults() {
+            return new Options(Severity.ERROR, Map.of(), LocalDate.now(), KernelMode.AUTO);
+        }
+    }
+
+    /** Everything a check found. Counts exclude waived findings. */
+    public record CheckResult(List<ResolvedPolicy> policies, List<ResolvedGuard> guards, List<Diagnostic> diagnostics) {
+        public long count(Severity s) {
+            return diagnostics.stream().filter(d -> !d.isWaived() && d.severity() == s).count();
+        }
+
+        /** True when any unwaived finding is at or above {@code failOn}. */
+        public boolean fails(Severity failOn) {
+            return diagnostics.stream().anyMatch(d -> !d.isWaived() && d.severity().atLeast(failOn));
+        }
+    }
+
+    /** A build: the check, the objects written, the diagnostics of the whole run and notes (e.g. kernel unavailable). */
+    public record BuildResult(CheckResult check, List<Path> objects, List<Diagnostic> diagnostics, List<String> notes) {
+        public boolean fails(Severity failOn) {
+            return diagnostics.stream().anyMatch(d -> !d.isWaived() && d.severity().atLeast(failOn));
+        }
+    }
+
+    /** The reference verdict for one packet, or the diagnostics that prevented it. */
+    public record EvalResult(Evaluator.Decision decision, ResolvedPolicy policy, List<Diagnostic> diagnostics) {}
+
+    public static CheckResult check(List<Path> inputs, Options options) throws InputException {
+        Loader.LoadResult loaded = Loader.load(inputs);
+        List<Diagnostic> all = new ArrayList<>(loaded.diagnostics());
+        for (ResolvedPolicy p : loaded.policies()) {
+            all.addAll(Checker.check(p, loaded.guards(), options.today()));
+        }
+        return new CheckResult(loaded.policies(), loaded.guards(), Diagnostics.finish(all, options));
+    }
+
+    public static BuildResult build(List<Path> inputs, Path outDir, Options options) throws InputException {
+        return Builder.build(check(inputs, options), outDir, options);
+    }
+
+    public static EvalResult eval(Path file, String policyName, String packetText) throws InputException {
+        return Evaluation.eval(file, policyName, packetText);
+    }
+
+    static String codeOf(Diagnostic d) { return d.code() == null ? Codes.SYNTAX : d.code(); }
+}
