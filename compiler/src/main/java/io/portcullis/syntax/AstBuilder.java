@@ -27,6 +27,7 @@ import io.portcullis.grammar.PolicyParser.PortListContext;
 import io.portcullis.grammar.PolicyParser.PortRangeContext;
 import io.portcullis.grammar.PolicyParser.ProtoContext;
 import io.portcullis.grammar.PolicyParser.ProtoServiceContext;
+import io.portcullis.grammar.PolicyParser.QualifierContext;
 import io.portcullis.grammar.PolicyParser.RuleStmtContext;
 import io.portcullis.grammar.PolicyParser.ServiceDefContext;
 import io.portcullis.grammar.PolicyParser.ServiceItemContext;
@@ -244,14 +245,21 @@ final class AstBuilder {
         }
         TcpState state = TcpState.ANY;
         Span stateSpan = null;
-        if (c.state() != null) {
-            state = c.state().ESTABLISHED() != null ? TcpState.ESTABLISHED : TcpState.NEW;
-            stateSpan = span(c.state());
-        }
-        List<IcmpSpecContext> specs = c.icmpSpec();
-        if (specs.size() > 1) {
-            diagnostics.add(Diagnostic.error(Codes.SYNTAX, span(specs.get(1)), "the ICMP type is given twice",
-                    "give 'type' once, either after the protocol or at the end of the rule"));
+        List<IcmpSpecContext> specs = new ArrayList<>();
+        for (QualifierContext q : c.qualifier()) {
+            if (q.icmpSpec() != null) {
+                specs.add(q.icmpSpec());
+                if (specs.size() == 2) {
+                    diagnostics.add(Diagnostic.error(Codes.SYNTAX, span(q), "the ICMP type is given twice",
+                            "give 'type' once, either after the protocol or at the end of the match"));
+                }
+            } else if (stateSpan != null) {
+                diagnostics.add(Diagnostic.error(Codes.SYNTAX, span(q), "the connection state is given twice",
+                        "write 'established' or 'new' once"));
+            } else {
+                state = q.state().ESTABLISHED() != null ? TcpState.ESTABLISHED : TcpState.NEW;
+                stateSpan = span(q);
+            }
         }
         List<Ast.IcmpValue> types = new ArrayList<>();
         Ast.IcmpValue code = null;

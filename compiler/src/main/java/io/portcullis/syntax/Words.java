@@ -70,7 +70,7 @@ final class Words {
         rest.remove(Token.EPSILON);
         List<String> parts = new ArrayList<>();
         if (containsAll(rest, TOP_LEVEL)) {
-            parts.add("import, network, service, policy or guard");
+            parts.add("a top-level statement (import, network, service, policy or guard)");
             removeAll(rest, TOP_LEVEL);
         }
         if (containsAll(rest, STATEMENT)) {

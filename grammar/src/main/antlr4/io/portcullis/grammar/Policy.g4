@@ -46,8 +46,10 @@ expectStmt  : EXPECT action packet SEMI ;
 assertStmt  : ASSERT action match SEMI ;
 action      : ALLOW | DENY ;
 
-// The ICMP type may follow the protocol directly (`icmp type echo-request from ...`) or end the match.
-match       : proto? icmpSpec? (FROM addrExpr (PORT portList)?)? (TO addrExpr (PORT portList)?)? state? icmpSpec? ;
+// LANGUAGE.md writes the state and the ICMP type both right after the protocol (`tcp established from ...`,
+// `icmp type echo-request from ...`) and at the end of the match; either place is accepted, each at most once.
+match       : proto? qualifier* (FROM addrExpr (PORT portList)?)? (TO addrExpr (PORT portList)?)? qualifier* ;
+qualifier   : state | icmpSpec ;
 proto       : TCP | UDP | ICMP | ICMPV6 | PROTO NUMBER | NAME ;
 state       : ESTABLISHED | NEW ;
 
