@@ -81,7 +81,7 @@ final class RecoveringErrorStrategy extends DefaultErrorStrategy {
                     "missing ';' at the end of the statement", "end every statement with ';'");
         } else {
             out.report(anchor, prev != null ? pos.after(prev) : pos.token(t),
-                    "missing " + Words.expected(e) + " before " + Words.found(t), null);
+                    "missing " + Words.expected(e) + " before " + Words.found(t), "insert " + Words.expected(e));
         }
     }
 
@@ -115,7 +115,12 @@ final class RecoveringErrorStrategy extends DefaultErrorStrategy {
         String message = t.getType() == Token.EOF
                 ? "unexpected end of file: expected " + Words.expected(expected)
                 : "expected " + Words.expected(expected) + ", found " + Words.found(t);
-        out.report(t, pos.token(t), message, typoHelp(t, expected));
+        String help = typoHelp(t, expected);
+        if (help == null) {
+            help = t.getType() == Token.EOF ? "the file ends in the middle of a statement"
+                    : "write " + Words.expected(expected) + " here, or remove " + Words.found(t);
+        }
+        out.report(t, pos.token(t), message, help);
     }
 
     private static String typoHelp(Token t, IntervalSet expected) {
@@ -178,6 +183,13 @@ final class RecoveringErrorStrategy extends DefaultErrorStrategy {
         boolean statementLoop = loop
                 && (ctx instanceof FileContext || ctx instanceof PolicyDefContext || ctx instanceof GuardDefContext);
         if (!statementLoop) {
+            // ANTLR would report an "extraneous input" at a list's loop-back and skip ahead on its own; let the
+            // enclosing rule word the error and recover to the end of the statement instead.
+            if (s.getStateType() == ATNState.STAR_LOOP_BACK && !inErrorRecoveryMode(p)) {
+                IntervalSet next = p.getATN().nextTokens(s);
+                int la = p.getInputStream().LA(1);
+                if (!next.contains(la) && !next.contains(Token.EPSILON)) throw new InputMismatchException(p);
+            }
             super.sync(p);
             return;
         }
