@@ -17,8 +17,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Reads an object produced by a real toolchain; needs clang with the BPF target, skipped otherwise. */
-class ClangObjectTest {
-    static final String SOURCE = """
+public class ClangObjectTest {
+    public static final String SOURCE = """
             struct xdp_md { unsigned int data, data_end, data_meta, ingress_ifindex, rx_queue_index, egress_ifindex; };
             static int counter_unused;
             __attribute__((section("xdp"), used))
@@ -31,7 +31,7 @@ class ClangObjectTest {
             char _license[] __attribute__((section("license"), used)) = "GPL";
             """;
 
-    static Path compile(Path dir) throws IOException, InterruptedException {
+    public static Path compile(Path dir) throws IOException, InterruptedException {
         Path src = dir.resolve("prog.c"), obj = dir.resolve("prog.o");
         Files.writeString(src, SOURCE);
         Process p;

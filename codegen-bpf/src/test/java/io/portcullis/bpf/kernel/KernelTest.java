@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.portcullis.bpf.asm.Insn;
 import io.portcullis.bpf.asm.Op;
+import io.portcullis.bpf.elf.ClangObjectTest;
 import io.portcullis.bpf.elf.ElfWriter;
 import io.portcullis.bpf.packet.FrameBuilder;
 import io.portcullis.ir.Family;
@@ -15,10 +16,13 @@ import io.portcullis.ir.Packet;
 import io.portcullis.ir.Target;
 import io.portcullis.ir.TcpFlag;
 import io.portcullis.net.Ip;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Set;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Hand-assembled programs through the real kernel; every test here skips with the reason when bpf() is unavailable. */
 class KernelTest {
@@ -133,6 +137,17 @@ class KernelTest {
         KernelVerifier.Verification bad = KernelVerifier.verify(object("cgroup_skb/ingress", mov64Imm(R0, 7), exit()),
                 Target.CGROUP_INGRESS);
         assertEquals(KernelVerifier.Status.REJECTED, bad.status(), bad.log());
+    }
+
+    @Test void loadsAndRunsAClangObject(@TempDir Path dir) throws Exception {
+        byte[] obj = Files.readAllBytes(ClangObjectTest.compile(dir));
+        KernelVerifier.Verification v = KernelVerifier.verify(obj, Target.XDP);
+        assertEquals(KernelVerifier.Status.ACCEPTED, v.status(), v.log());
+        try (LoadedProgram p = LoadedProgram.load(obj, Target.XDP)) {
+            assertEquals("pass_long", p.image().name());
+            assertEquals(2, p.run(FrameBuilder.ethernet(tcp(Family.IPV4))));
+            assertEquals(1, p.run(FrameBuilder.ethernet(tcp(Family.IPV6))));
+        }
     }
 
     @Test void progNameIsSanitised() {
