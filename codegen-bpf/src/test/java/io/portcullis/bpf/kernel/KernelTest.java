@@ -150,6 +150,25 @@ class KernelTest {
         }
     }
 
+    /** Documents what a cgroup skb program sees in a test run: the input is an Ethernet frame, the program starts at IP. */
+    @Test void cgroupTestRunStartsAtTheIpHeader() {
+        byte[] obj = object("cgroup_skb/ingress",
+                ldxw(R2, R1, 76),                        // __sk_buff->data
+                ldxw(R3, R1, 80),                        // __sk_buff->data_end
+                mov64Imm(R0, 0),
+                mov64Reg(R4, R2),
+                add64Imm(R4, 1),
+                jmpReg(Op.JGT, R4, R3, 3),
+                ldxb(R5, R2, 0),
+                jmpImm(Op.JNE, R5, 0x45, 1),             // IPv4, IHL 5
+                mov64Imm(R0, 1),
+                exit());
+        try (LoadedProgram p = LoadedProgram.load(obj, Target.CGROUP_INGRESS)) {
+            assertEquals(1, p.run(FrameBuilder.ethernet(tcp(Family.IPV4))));
+            assertEquals(0, p.run(FrameBuilder.ethernet(tcp(Family.IPV6))));
+        }
+    }
+
     @Test void progNameIsSanitised() {
         assertEquals("portcullis_a_b_", Bpf.progName("portcullis-a/b-policy"));
         assertEquals("ok.name_1", Bpf.progName("ok.name_1"));
