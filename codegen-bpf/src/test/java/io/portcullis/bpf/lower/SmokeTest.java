@@ -6,5 +6,8 @@ class SmokeTest {
     @Test void dump() throws Exception {
         java.nio.file.Files.writeString(java.nio.file.Path.of("/tmp/pc-codegen.ll"), BpfCompiler.llvmIr(MixedPolicy.build()));
         java.nio.file.Files.write(java.nio.file.Path.of("/tmp/pc-codegen.o"), BpfCompiler.compile(MixedPolicy.build()));
+        long t = System.nanoTime();
+        java.nio.file.Files.write(java.nio.file.Path.of("/tmp/pc-large.o"), BpfCompiler.compile(LargePolicy.build(500)));
+        System.out.println("500 rules: " + (System.nanoTime() - t) / 1_000_000 + " ms");
     }
 }
