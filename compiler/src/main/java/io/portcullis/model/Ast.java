@@ -66,8 +66,8 @@ public final class Ast {
     /** {@code tcp PORTS} or {@code udp PORTS} (ports are required in a service). */
     public record TcpUdpItem(boolean udp, List<PortRange> ports, Span span) implements ServiceItem {}
 
-    /** {@code icmp [type T [code C]]} or {@code icmpv6 ...}; type/code null when absent. */
-    public record IcmpItem(boolean v6, IcmpValue type, IcmpValue code, Span span) implements ServiceItem {}
+    /** {@code icmp [type T [code C]]} or {@code icmpv6 ...}; types (alternatives) null when absent, code null when absent. */
+    public record IcmpItem(boolean v6, List<IcmpValue> types, IcmpValue code, Span span) implements ServiceItem {}
 
     /** {@code proto N}. */
     public record ProtoItem(int number, Span span) implements ServiceItem {}
@@ -84,10 +84,10 @@ public final class Ast {
 
     /**
      * {@code [PROTO] [from ADDRS [port PORTS]] [to ADDRS [port PORTS]] [established | new] [type T [code C]]}.
-     * Absent parts are null (ports, addresses, type, code) or {@link TcpState#ANY}.
+     * Absent parts are null (ports, addresses, types, code) or {@link TcpState#ANY}. {@code types} are alternatives.
      */
     public record Match(Proto proto, AddrExpr from, List<PortRange> fromPorts, AddrExpr to, List<PortRange> toPorts,
-                        TcpState state, Span stateSpan, IcmpValue type, IcmpValue code, Span span) {}
+                        TcpState state, Span stateSpan, List<IcmpValue> types, IcmpValue code, Span span) {}
 
     // ---- policy body ----
 

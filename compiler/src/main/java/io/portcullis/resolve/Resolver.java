@@ -174,9 +174,9 @@ final class Resolver {
             if (it instanceof Ast.TcpUdpItem t) {
                 out.add(new ProtoClause(t.udp() ? ProtoClause.UDP : ProtoClause.TCP, null, ports(t.ports()), -1, -1));
             } else if (it instanceof Ast.IcmpItem i) {
-                ProtoClause c = icmp(i.v6(), i.type(), i.code());
-                if (c == null) ok = false;
-                else out.add(c);
+                List<ProtoClause> cs = icmp(i.v6(), i.types(), i.code());
+                if (cs == null) ok = false;
+                else out.addAll(cs);
             } else if (it instanceof Ast.ProtoItem p) {
                 out.add(new ProtoClause(p.number(), null, null, -1, -1));
             } else if (it instanceof Ast.ServiceRef r) {
@@ -199,12 +199,18 @@ final class Resolver {
         return PortSet.of(out);
     }
 
-    private ProtoClause icmp(boolean v6, Ast.IcmpValue type, Ast.IcmpValue code) {
+    /** One clause per type alternative (one clause for any type when {@code types} is null); null after an error. */
+    private List<ProtoClause> icmp(boolean v6, List<Ast.IcmpValue> types, Ast.IcmpValue code) {
         Family f = v6 ? Family.IPV6 : Family.IPV4;
-        int t = icmpValue(f, type, true);
         int c = icmpValue(f, code, false);
-        if (t == -2 || c == -2) return null;
-        return new ProtoClause(v6 ? ProtoClause.ICMPV6 : ProtoClause.ICMP, f, null, t, c);
+        List<ProtoClause> out = new ArrayList<>();
+        boolean ok = c != -2;
+        for (Ast.IcmpValue type : types == null ? java.util.Collections.<Ast.IcmpValue>singletonList(null) : types) {
+            int t = icmpValue(f, type, true);
+            if (t == -2) ok = false;
+            else out.add(new ProtoClause(v6 ? ProtoClause.ICMPV6 : ProtoClause.ICMP, f, null, t, c));
+        }
+        return ok ? List.copyOf(out) : null;
     }
 
     /** -1 when absent, -2 after an error. */
@@ -246,8 +252,8 @@ final class Resolver {
                 case NUMBER -> List.of(new ProtoClause(proto.number(), null,
                         proto.number() == ProtoClause.TCP || proto.number() == ProtoClause.UDP ? dports : null, -1, -1));
                 case ICMP, ICMPV6 -> {
-                    ProtoClause c = icmp(proto.kind() == Ast.ProtoKind.ICMPV6, m.type(), m.code());
-                    yield c == null ? List.of() : List.of(c);
+                    List<ProtoClause> cs = icmp(proto.kind() == Ast.ProtoKind.ICMPV6, m.types(), m.code());
+                    yield cs == null ? List.of() : cs;
                 }
                 case SERVICE -> {
                     List<ProtoClause> s = service(proto.service(), proto.span());
@@ -277,9 +283,9 @@ final class Resolver {
                         "match `tcp` (or a service that is only tcp) to use connection state");
             }
         }
-        if ((m.type() != null || m.code() != null) && (proto == null
+        if ((m.types() != null || m.code() != null) && (proto == null
                 || (proto.kind() != Ast.ProtoKind.ICMP && proto.kind() != Ast.ProtoKind.ICMPV6))) {
-            error(Codes.BAD_MATCH, (m.type() != null ? m.type() : m.code()).span(), "`type` and `code` need icmp or icmpv6",
+            error(Codes.BAD_MATCH, (m.types() != null ? m.types().get(0) : m.code()).span(), "`type` and `code` need icmp or icmpv6",
                     "match `icmp` or `icmpv6` to use a type");
         }
         if (errors != before || src == null || dst == null) return null;

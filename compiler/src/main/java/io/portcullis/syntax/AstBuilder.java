@@ -123,13 +123,11 @@ final class AstBuilder {
         if (c instanceof IcmpServiceContext i) {
             boolean v6 = i.ICMPV6() != null;
             if (i.icmpSpec() == null) return List.of(new Ast.IcmpItem(v6, null, null, sp));
-            List<Ast.ServiceItem> out = new ArrayList<>();
             IcmpValueContext codeCtx = i.icmpSpec().icmpValue();
             Ast.IcmpValue code = codeCtx == null ? null : icmpValue(codeCtx, "ICMP code");
-            for (IcmpValueContext v : i.icmpSpec().icmpList().icmpValue()) {
-                out.add(new Ast.IcmpItem(v6, icmpValue(v, "ICMP type"), code, sp));
-            }
-            return out;
+            List<Ast.IcmpValue> types = new ArrayList<>();
+            for (IcmpValueContext v : i.icmpSpec().icmpList().icmpValue()) types.add(icmpValue(v, "ICMP type"));
+            return List.of(new Ast.IcmpItem(v6, List.copyOf(types), code, sp));
         }
         if (c instanceof ProtoServiceContext p) {
             int n = number(p.NUMBER().getSymbol(), 255, "protocol number", "IP protocol numbers run from 0 to 255");
@@ -268,13 +266,9 @@ final class AstBuilder {
             for (IcmpValueContext v : spec.icmpList().icmpValue()) types.add(icmpValue(v, "ICMP type"));
             if (spec.icmpValue() != null) code = icmpValue(spec.icmpValue(), "ICMP code");
         }
-        if (types.isEmpty()) types.add(null);
         Span sp = span(c);
-        List<Ast.Match> out = new ArrayList<>();
-        for (Ast.IcmpValue type : types) {
-            out.add(new Ast.Match(proto, from, fromPorts, to, toPorts, state, stateSpan, type, code, sp));
-        }
-        return out;
+        return List.of(new Ast.Match(proto, from, fromPorts, to, toPorts, state, stateSpan,
+                types.isEmpty() ? null : List.copyOf(types), code, sp));
     }
 
     private Ast.Proto proto(ProtoContext c) {

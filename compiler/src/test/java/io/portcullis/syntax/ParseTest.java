@@ -84,29 +84,28 @@ class ParseTest {
         Ast.PolicyDef edge = f.policies().get(0);
         assertEquals("edge", edge.name());
         assertEquals(Target.XDP, edge.target());
-        // 1 default + 8 rules (ndp's two ICMPv6 types become two rules) + waive + 2 expects + assert
-        assertEquals(14, edge.items().size());
-        Ast.RuleStmt ndp1 = (Ast.RuleStmt) edge.items().get(5);
-        Ast.RuleStmt ndp2 = (Ast.RuleStmt) edge.items().get(6);
-        assertEquals("ndp", ndp1.label());
-        assertEquals("neighbor-solicitation", ndp1.match().type().name());
-        assertEquals("neighbor-advertisement", ndp2.match().type().name());
+        // 1 default + 8 rules + waive + 2 expects + assert; ndp's two ICMPv6 types are alternatives of one rule
+        assertEquals(13, edge.items().size());
+        Ast.RuleStmt ndp = (Ast.RuleStmt) edge.items().get(5);
+        assertEquals("ndp", ndp.label());
+        assertEquals(List.of("neighbor-solicitation", "neighbor-advertisement"),
+                ndp.match().types().stream().map(Ast.IcmpValue::name).toList());
         Ast.RuleStmt unlabelled = (Ast.RuleStmt) edge.items().get(3);
         assertNull(unlabelled.label());
         assertEquals(Ast.ProtoKind.SERVICE, unlabelled.match().proto().kind());
         assertEquals("https", unlabelled.match().proto().service());
-        Ast.RuleStmt replies = (Ast.RuleStmt) edge.items().get(8);
+        Ast.RuleStmt replies = (Ast.RuleStmt) edge.items().get(7);
         assertEquals(TcpState.ESTABLISHED, replies.match().state());
         assertEquals(2, replies.match().to().include().size());
-        Ast.WaiverStmt w = (Ast.WaiverStmt) edge.items().get(9);
+        Ast.WaiverStmt w = (Ast.WaiverStmt) edge.items().get(8);
         assertEquals("exposed-admin-port", w.code());
         assertEquals("bastion host; reviewed by netops", w.reason());
         assertEquals(LocalDate.of(2027, 3, 31), w.until());
-        Ast.ExpectStmt e2 = (Ast.ExpectStmt) edge.items().get(12);
+        Ast.ExpectStmt e2 = (Ast.ExpectStmt) edge.items().get(11);
         assertEquals(Action.DENY, e2.action());
         assertEquals(Ip.parse("fd00:db::7").orElseThrow(), e2.packet().dst());
         assertEquals(5432, e2.packet().dport());
-        Ast.AssertStmt a = (Ast.AssertStmt) edge.items().get(13);
+        Ast.AssertStmt a = (Ast.AssertStmt) edge.items().get(12);
         assertEquals("tcp new from any except web to db port 5432", a.text());
         assertEquals(TcpState.NEW, a.match().state());
         assertEquals(1, a.match().from().except().size());
@@ -156,7 +155,7 @@ class ParseTest {
         assertNull(m.fromPorts());
         assertNull(m.toPorts());
         assertEquals(TcpState.ANY, m.state());
-        assertNull(m.type());
+        assertNull(m.types());
     }
 
     @Test
@@ -177,8 +176,8 @@ class ParseTest {
         assertEquals(Ast.ProtoKind.NUMBER, m.proto().kind());
         assertEquals(47, m.proto().number());
         Ast.Match icmp = ruleMatch("allow icmp from any to any type 3 code 4;");
-        assertEquals(3, icmp.type().number());
-        assertFalse(icmp.type().isNamed());
+        assertEquals(3, icmp.types().get(0).number());
+        assertFalse(icmp.types().get(0).isNamed());
         assertEquals(4, icmp.code().number());
         Ast.Match tcpNew = ruleMatch("allow tcp to any port 22 new;");
         assertEquals(TcpState.NEW, tcpNew.state());
@@ -194,10 +193,10 @@ class ParseTest {
         assertEquals(2, tcp.ports().size());
         assertTrue(assertInstanceOf(Ast.TcpUdpItem.class, s.items().get(1)).udp());
         Ast.IcmpItem icmp = assertInstanceOf(Ast.IcmpItem.class, s.items().get(2));
-        assertNull(icmp.type());
+        assertNull(icmp.types());
         Ast.IcmpItem v6 = assertInstanceOf(Ast.IcmpItem.class, s.items().get(3));
         assertTrue(v6.v6());
-        assertEquals("echo-request", v6.type().name());
+        assertEquals("echo-request", v6.types().get(0).name());
         assertEquals(0, v6.code().number());
         assertEquals(47, assertInstanceOf(Ast.ProtoItem.class, s.items().get(4)).number());
         assertEquals("web", assertInstanceOf(Ast.ServiceRef.class, s.items().get(5)).name());
