@@ -151,7 +151,9 @@ public final class PacketSpace {
 
     /**
      * A concrete, readable packet from a non-empty set: it prefers whole packets over fragments, IPv4, TCP then UDP
-     * then ICMP, connection attempts, and unprivileged source ports, whenever the set allows.
+     * then ICMP, connection attempts, an ephemeral source port, a non-zero destination port, sources in the
+     * documentation ranges (from 192.0.2.0/24 to 198.51.100.0/24, 2001:db8::/32), and host addresses ending in 1, whenever the set allows.
+     * Each preference is kept only when the set still has packets, so the result is always in the set.
      */
     public Packet witness(int set) {
         if (set == Bdd.FALSE) return null;
@@ -161,9 +163,15 @@ public final class PacketSpace {
         int proto = bdd.and(s, tcp) != Bdd.FALSE ? tcp : bdd.and(s, udp) != Bdd.FALSE ? udp : icmpAny;
         s = prefer(s, proto);
         s = prefer(s, bdd.nithVar(EST));
-        s = prefer(s, range(SPORT, 16, 32768, 65535));
+        s = prefer(s, range(SPORT, 16, 40000, 65535));
         s = prefer(s, range(SPORT, 16, 1024, 65535));
-        s = prefer(s, bdd.or(range(DST, 32, 1, 0xffffffffL), v6));
+        s = prefer(s, range(DPORT, 16, 1, 65535));
+        s = prefer(s, bdd.or(prefix(SRC, new Prefix(Ip.v4(0xC0000200L), 24)),
+                prefix(SRC, new Prefix(Ip.v6(0x20010db800000000L, 0), 32))));
+        s = prefer(s, bdd.or(prefix(DST, new Prefix(Ip.v4(0xC6336400L), 24)),
+                prefix(DST, new Prefix(Ip.v6(0x20010db800000000L, 0), 32))));
+        s = prefer(s, bdd.or(bdd.and(v4, bdd.ithVar(SRC + 31)), bdd.and(v6, bdd.ithVar(SRC + 127))));
+        s = prefer(s, bdd.or(bdd.and(v4, bdd.ithVar(DST + 31)), bdd.and(v6, bdd.ithVar(DST + 127))));
         boolean[] b = bdd.anySat(s);
         Family f = b[FAMILY] ? Family.IPV6 : Family.IPV4;
         boolean frag = b[FRAG];
