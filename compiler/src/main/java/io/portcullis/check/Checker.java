@@ -1,17 +1,266 @@
 package io.portcullis.check;
 
+import io.portcullis.diag.Codes;
 import io.portcullis.diag.Diagnostic;
+import io.portcullis.diag.Diagnostic.Related;
+import io.portcullis.diag.Severity;
+import io.portcullis.diag.Span;
+import io.portcullis.eval.Evaluator;
+import io.portcullis.ir.Action;
+import io.portcullis.ir.Assertion;
+import io.portcullis.ir.Expect;
+import io.portcullis.ir.Packet;
 import io.portcullis.ir.ResolvedGuard;
 import io.portcullis.ir.ResolvedPolicy;
+import io.portcullis.ir.ResolvedRule;
+import io.portcullis.ir.Waiver;
+import io.portcullis.space.Bdd;
+import io.portcullis.space.PacketSpace;
 import java.time.LocalDate;
+import java.util.ArrayList;
 import java.util.List;
 
-/** Consistency, expects, asserts and guards, exactly, over packet sets. (Owner: core.) */
+/**
+ * Consistency, expects, asserts and guards, decided exactly over packet sets (see {@link PacketSpace}).
+ *
+ * <p>One forward sweep computes, for every rule, the packets it decides (its match minus the union of all earlier
+ * matches), so a rule covered only by the union of several earlier rules is found. One backward sweep computes, for
+ * every suffix of the policy, the set of packets the suffix allows; a rule is redundant when the packets it decides
+ * would get the same verdict from that suffix.
+ */
 public final class Checker {
     private Checker() {}
 
+    /** How many deciding rules a finding lists at most. */
+    static final int MAX_RELATED = 8;
+
     /** Every finding for {@code policy} with its default severity, waivers applied (waived findings kept, marked). */
     public static List<Diagnostic> check(ResolvedPolicy policy, List<ResolvedGuard> guards, LocalDate today) {
-        throw new UnsupportedOperationException("not landed yet");
+        return new Run(policy, today).run(guards);
     }
+
+    private static final class Run {
+        final ResolvedPolicy policy;
+        final LocalDate today;
+        final PacketSpace space = new PacketSpace();
+        final Bdd bdd = space.bdd();
+        final List<ResolvedRule> rules;
+        final int n;
+        final int[] match, decided;
+        int allowed; // packets the whole policy allows
+        final List<Diagnostic> out = new ArrayList<>();
+
+        Run(ResolvedPolicy policy, LocalDate today) {
+            this.policy = policy;
+            this.today = today;
+            this.rules = policy.rules();
+            this.n = rules.size();
+            this.match = new int[n];
+            this.decided = new int[n];
+        }
+
+        List<Diagnostic> run(List<ResolvedGuard> guards) {
+            forward();
+            backward();
+            for (Expect e : policy.expects()) expect(e);
+            for (Assertion a : policy.asserts()) property(a, Codes.ASSERT, null);
+            for (ResolvedGuard g : guards) {
+                for (Assertion a : g.asserts()) property(a, Codes.GUARD, g.name());
+            }
+            return applyWaivers();
+        }
+
+        private void forward() {
+            int earlier = Bdd.FALSE;
+            for (int i = 0; i < n; i++) {
+                ResolvedRule r = rules.get(i);
+                match[i] = space.match(r.match());
+                if (match[i] == Bdd.FALSE) {
+                    decided[i] = Bdd.FALSE;
+                    add(r, Codes.EMPTY, "rule " + name(r) + " matches no packet at all",
+                            "its parts cannot hold together (for example IPv4 sources with IPv6 destinations, or an"
+                                    + " except that removes everything); fix or delete the rule", List.of(), null);
+                    continue;
+                }
+                decided[i] = bdd.diff(match[i], earlier);
+                if (decided[i] == Bdd.FALSE) {
+                    dead(i);
+                } else {
+                    correlation(i);
+                    earlier = bdd.or(earlier, match[i]);
+                }
+            }
+        }
+
+        /** Rule {@code i} never takes effect: conflict when a deciding earlier rule has the opposite action. */
+        private void dead(int i) {
+            ResolvedRule r = rules.get(i);
+            int opposite = -1;
+            List<Integer> deciders = new ArrayList<>();
+            for (int j = 0; j < i; j++) {
+                if (bdd.intersects(decided[j], match[i])) {
+                    deciders.add(j);
+                    if (opposite < 0 && rules.get(j).action() != r.action()) opposite = j;
+                }
+            }
+            if (opposite >= 0) {
+                ResolvedRule o = rules.get(opposite);
+                Packet w = space.witness(bdd.and(decided[opposite], match[i]));
+                add(r, Codes.CONFLICT, "rule " + name(r) + " (" + r.action().label() + ") never takes effect: "
+                                + describe(deciders) + " already decide" + (deciders.size() == 1 ? "s" : "")
+                                + " every packet it matches, and " + name(o) + " " + o.action().label() + "s some of them",
+                        "if " + name(r) + " states the intent, move it above " + name(o) + " or narrow " + name(o)
+                                + "; otherwise delete it", related(deciders, opposite), w);
+            } else {
+                Packet w = space.witness(match[i]);
+                int first = Evaluator.evaluate(rules, policy.defaultAction(), w, -1).ruleIndex();
+                add(r, Codes.SHADOWED, "rule " + name(r) + " never takes effect: " + describe(deciders)
+                                + " already " + r.action().label() + (deciders.size() == 1 ? "s" : "")
+                                + " every packet it matches", "delete it (it is dead code)",
+                        related(deciders, first), w);
+            }
+        }
+
+        /** Earlier rules of the opposite action that decide some of rule {@code i}'s packets, partially overlapping it. */
+        private void correlation(int i) {
+            ResolvedRule r = rules.get(i);
+            List<Integer> overlaps = new ArrayList<>();
+            for (int j = 0; j < i; j++) {
+                if (rules.get(j).action() == r.action() || decided[j] == Bdd.FALSE) continue;
+                if (!bdd.intersects(decided[j], match[i])) continue;
+                if (bdd.subset(match[j], match[i])) continue; // j is a narrower exception carved out of i: intended
+                overlaps.add(j);
+            }
+            if (overlaps.isEmpty()) return;
+            int j = overlaps.get(0);
+            ResolvedRule o = rules.get(j);
+            Packet w = space.witness(bdd.and(decided[j], match[i]));
+            add(r, Codes.CORRELATION, "rule " + name(r) + " (" + r.action().label() + ") partially overlaps "
+                            + describe(overlaps) + " with the opposite action; order decides the overlap: this packet gets "
+                            + o.action().label() + " (by " + name(o) + "), and would get " + r.action().label()
+                            + " if " + name(r) + " came first",
+                    "check that " + name(o) + " above " + name(r) + " is the intended order", related(overlaps, j), w);
+        }
+
+        private void backward() {
+            int suffix = policy.defaultAction() == Action.ALLOW ? Bdd.TRUE : Bdd.FALSE;
+            int[] allowedAfter = new int[n];
+            for (int i = n - 1; i >= 0; i--) {
+                allowedAfter[i] = suffix;
+                int verdict = rules.get(i).action() == Action.ALLOW ? Bdd.TRUE : Bdd.FALSE;
+                suffix = bdd.ite(match[i], verdict, suffix);
+            }
+            allowed = suffix;
+            for (int i = 0; i < n; i++) {
+                if (decided[i] == Bdd.FALSE) continue;
+                ResolvedRule r = rules.get(i);
+                int same = r.action() == Action.ALLOW ? allowedAfter[i] : bdd.not(allowedAfter[i]);
+                if (!bdd.subset(decided[i], same)) continue;
+                Packet w = space.witness(decided[i]);
+                int next = Evaluator.evaluate(rules, policy.defaultAction(), w, i).ruleIndex();
+                List<Related> rel = List.of(relatedOf(next));
+                add(r, Codes.REDUNDANT, "rule " + name(r) + " is redundant: every packet it decides would get "
+                                + r.action().label() + " anyway from " + (next < 0 ? "the default" : "later rules, e.g. "
+                                + name(rules.get(next))),
+                        "delete it, or keep it deliberately and waive this finding", rel, w);
+            }
+        }
+
+        private void expect(Expect e) {
+            Evaluator.Decision d = Evaluator.evaluate(policy, e.packet());
+            if (d.action() == e.action()) return;
+            out.add(new Diagnostic(Codes.EXPECT, Codes.defaultSeverity(Codes.EXPECT), e.span(),
+                    "expected " + e.action().label() + " but policy '" + policy.name() + "' gives " + d.action().label()
+                            + " (" + (d.ruleIndex() < 0 ? "by its default" : "by rule " + name(rules.get(d.ruleIndex()))) + ")",
+                    d.ruleIndex() < 0 ? "add a rule that " + e.action().label() + "s this packet, or fix the expect"
+                            : "change or reorder " + name(rules.get(d.ruleIndex())) + ", or fix the expect",
+                    policy.name(), null, List.of(relatedOf(d.ruleIndex())), e.packet(), null));
+        }
+
+        /** {@code assert allow|deny MATCH}: checked over all packets the match describes. */
+        private void property(Assertion a, String code, String guard) {
+            int set = space.match(a.match());
+            int bad = a.action() == Action.ALLOW ? bdd.diff(set, allowed) : bdd.and(set, allowed);
+            if (bad == Bdd.FALSE) return;
+            Packet w = space.witness(bad);
+            Evaluator.Decision d = Evaluator.evaluate(policy, w);
+            String who = d.ruleIndex() < 0 ? "its default" : "rule " + name(rules.get(d.ruleIndex()));
+            String what = guard == null ? "assert" : "guard '" + guard + "'";
+            out.add(new Diagnostic(code, Codes.defaultSeverity(code), a.span(),
+                    what + " `" + a.action().label() + " " + a.text() + "` does not hold for policy '" + policy.name()
+                            + "': this packet gets " + d.action().label() + " by " + who,
+                    d.ruleIndex() < 0 ? "add a rule that " + a.action().label() + "s these packets"
+                            : "narrow or reorder " + name(rules.get(d.ruleIndex())),
+                    policy.name(), null, List.of(relatedOf(d.ruleIndex())), w, null));
+        }
+
+        private List<Diagnostic> applyWaivers() {
+            List<Diagnostic> result = new ArrayList<>();
+            for (ResolvedRule r : rules) {
+                for (Waiver w : r.waivers()) {
+                    if (w.until() != null && w.until().isBefore(today)) {
+                        result.add(new Diagnostic(Codes.WAIVER_EXPIRED, Codes.defaultSeverity(Codes.WAIVER_EXPIRED),
+                                w.span(), "waiver for '" + w.code() + "' on rule " + name(r) + " expired on " + w.until(),
+                                "fix the finding, or renew the waiver with a new date after review",
+                                policy.name(), r.label(), List.of(), null, null));
+                    }
+                }
+            }
+            for (Diagnostic d : out) {
+                Waiver w = waiverFor(d);
+                result.add(w == null ? d : d.waived(w.reason()));
+            }
+            return result;
+        }
+
+        private Waiver waiverFor(Diagnostic d) {
+            for (ResolvedRule r : rules) {
+                if (r.span() != d.span()) continue;
+                for (Waiver w : r.waivers()) {
+                    boolean live = w.until() == null || !w.until().isBefore(today);
+                    if (live && w.code().equals(d.code())) return w;
+                }
+            }
+            return null;
+        }
+
+        private void add(ResolvedRule r, String code, String message, String help, List<Related> related, Packet w) {
+            out.add(new Diagnostic(code, Codes.defaultSeverity(code), r.span(), message, help, policy.name(),
+                    r.label(), related, w, null));
+        }
+
+        private String name(ResolvedRule r) {
+            return r.label() != null ? "'" + r.label() + "'" : "#" + (r.index() + 1) + " (line " + r.span().line() + ")";
+        }
+
+        private String describe(List<Integer> idx) {
+            List<String> names = new ArrayList<>();
+            for (int k = 0; k < idx.size() && k < MAX_RELATED; k++) names.add(name(rules.get(idx.get(k))));
+            String s = String.join(", ", names) + (idx.size() > MAX_RELATED ? " and " + (idx.size() - MAX_RELATED) + " more" : "");
+            return (idx.size() == 1 ? "rule " : "rules ") + s;
+        }
+
+        /** The rules deciding a finding, the one that decides the witness first. */
+        private List<Related> related(List<Integer> idx, int first) {
+            List<Related> rel = new ArrayList<>();
+            if (first >= 0 && idx.contains(first)) rel.add(relatedOf(first));
+            for (int j : idx) {
+                if (rel.size() >= MAX_RELATED) break;
+                if (j != first) rel.add(relatedOf(j));
+            }
+            return rel;
+        }
+
+        private Related relatedOf(int i) {
+            if (i < 0) {
+                Span s = policy.defaultSpan();
+                return new Related(null, s == null ? 0 : s.line(), -1, "default " + policy.defaultAction().label());
+            }
+            ResolvedRule r = rules.get(i);
+            return new Related(r.label(), r.span().line(), i, r.action().label() + " " + r.displayName());
+        }
+    }
+
+    /** Severity helper for callers that filter. */
+    public static boolean isError(Diagnostic d) { return d.severity() == Severity.ERROR && !d.isWaived(); }
 }

@@ -1,0 +1,144 @@
+package io.portcullis.check;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.portcullis.diag.Codes;
+import io.portcullis.diag.Diagnostic;
+import io.portcullis.eval.Evaluator;
+import io.portcullis.ir.Packet;
+import io.portcullis.ir.ResolvedPolicy;
+import io.portcullis.ir.ResolvedRule;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.TreeSet;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The checker against a brute-force oracle: on random policies, the set of (rule, code) findings must be exactly the
+ * set the oracle computes over a universe that represents every class of packets, and every witness must replay.
+ */
+class CheckerExactnessTest {
+    static final List<Packet> UNIVERSE = RandomPolicies.universe();
+
+    @Test
+    void findingsEqualBruteForceOnRandomPolicies() {
+        Random random = new Random(20261125);
+        int policies = 300, findings = 0;
+        int[] perCode = new int[5];
+        for (int k = 0; k < policies; k++) {
+            ResolvedPolicy p = RandomPolicies.policy(random, 2 + random.nextInt(9));
+            List<Diagnostic> ds = Checker.check(p, List.of(), LocalDate.of(2026, 1, 1));
+            TreeSet<String> got = new TreeSet<>();
+            for (Diagnostic d : ds) {
+                got.add(d.rule() + ":" + d.code());
+                WitnessReplay.assertReplays(p, d);
+            }
+            TreeSet<String> want = oracle(p);
+            assertEquals(want, got, "policy #" + k + " " + describe(p));
+            findings += ds.size();
+            for (String s : want) {
+                String code = s.substring(s.indexOf(':') + 1);
+                int idx = List.of(Codes.CONFLICT, Codes.SHADOWED, Codes.REDUNDANT, Codes.CORRELATION, Codes.EMPTY).indexOf(code);
+                perCode[idx]++;
+            }
+        }
+        // The generator must exercise every code, or this test proves little.
+        for (int c : perCode) assertTrue(c > 5, "every code is exercised: " + java.util.Arrays.toString(perCode));
+        System.out.println("exactness: " + policies + " random policies, " + findings + " findings, universe "
+                + UNIVERSE.size() + " packets; conflict/shadowed/redundant/correlation/empty = "
+                + java.util.Arrays.toString(perCode));
+    }
+
+    static TreeSet<String> oracle(ResolvedPolicy p) {
+        List<ResolvedRule> rules = p.rules();
+        int n = rules.size();
+        List<List<Packet>> matched = new ArrayList<>(), decided = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            matched.add(new ArrayList<>());
+            decided.add(new ArrayList<>());
+        }
+        for (Packet pkt : UNIVERSE) {
+            boolean first = true;
+            for (int i = 0; i < n; i++) {
+                if (Evaluator.matches(rules.get(i).match(), pkt)) {
+                    matched.get(i).add(pkt);
+                    if (first) decided.get(i).add(pkt);
+                    first = false;
+                }
+            }
+        }
+        TreeSet<String> out = new TreeSet<>();
+        for (int i = 0; i < n; i++) {
+            ResolvedRule r = rules.get(i);
+            String id = r.label() + ":";
+            if (matched.get(i).isEmpty()) {
+                out.add(id + Codes.EMPTY);
+                continue;
+            }
+            if (decided.get(i).isEmpty()) {
+                boolean opposite = false;
+                for (Packet pkt : matched.get(i)) {
+                    int by = Evaluator.evaluate(p, pkt).ruleIndex();
+                    if (rules.get(by).action() != r.action()) opposite = true;
+                }
+                out.add(id + (opposite ? Codes.CONFLICT : Codes.SHADOWED));
+                continue;
+            }
+            boolean redundant = true;
+            for (Packet pkt : decided.get(i)) {
+                if (Evaluator.evaluate(rules, p.defaultAction(), pkt, i).action() != r.action()) redundant = false;
+            }
+            if (redundant) out.add(id + Codes.REDUNDANT);
+            for (int j = 0; j < i; j++) {
+                if (rules.get(j).action() == r.action()) continue;
+                boolean overlap = decided.get(j).stream().anyMatch(matched.get(i)::contains);
+                boolean narrower = matched.get(i).containsAll(matched.get(j));
+                if (overlap && !narrower) {
+                    out.add(id + Codes.CORRELATION);
+                    break;
+                }
+            }
+        }
+        return out;
+    }
+
+    static String describe(ResolvedPolicy p) {
+        StringBuilder sb = new StringBuilder("default " + p.defaultAction().label());
+        for (ResolvedRule r : p.rules()) sb.append("\n  ").append(r.label()).append(' ').append(r.action().label())
+                .append(' ').append(r.match());
+        return sb.toString();
+    }
+
+    @Test
+    void unionCoverIsFoundAsConflict() {
+        // r1 allows tcp to 10.0.0.0/31, r2 allows tcp to 10.0.0.2/31: together they cover r3 (deny tcp to 10.0.0.0/30),
+        // though neither does alone.
+        Random unused = new Random(1);
+        var m1 = new io.portcullis.ir.RuleMatch(io.portcullis.net.AddrSet.any(),
+                io.portcullis.net.AddrSet.of(RandomPolicies.p("10.0.0.0/31")), null,
+                List.of(new io.portcullis.ir.ProtoClause(6, null, null, -1, -1)), io.portcullis.ir.TcpState.ANY);
+        var m2 = new io.portcullis.ir.RuleMatch(io.portcullis.net.AddrSet.any(),
+                io.portcullis.net.AddrSet.of(RandomPolicies.p("10.0.0.2/31")), null,
+                List.of(new io.portcullis.ir.ProtoClause(6, null, null, -1, -1)), io.portcullis.ir.TcpState.ANY);
+        var m3 = new io.portcullis.ir.RuleMatch(io.portcullis.net.AddrSet.all(io.portcullis.ir.Family.IPV4),
+                io.portcullis.net.AddrSet.of(RandomPolicies.p("10.0.0.0/30")), null,
+                List.of(new io.portcullis.ir.ProtoClause(6, null, null, -1, -1)), io.portcullis.ir.TcpState.ANY);
+        var allow = io.portcullis.ir.Action.ALLOW;
+        ResolvedPolicy p = new ResolvedPolicy("u", io.portcullis.ir.Target.XDP, io.portcullis.ir.Action.DENY, allow,
+                List.of(new ResolvedRule(0, "a", allow, m1, RandomPolicies.span(2), List.of()),
+                        new ResolvedRule(1, "b", allow, m2, RandomPolicies.span(3), List.of()),
+                        new ResolvedRule(2, "c", io.portcullis.ir.Action.DENY, m3, RandomPolicies.span(4), List.of())),
+                List.of(), List.of(), RandomPolicies.span(1), RandomPolicies.span(5));
+        List<Diagnostic> ds = Checker.check(p, List.of(), LocalDate.of(2026, 1, 1));
+        Diagnostic c = ds.stream().filter(d -> d.code().equals(Codes.CONFLICT)).findFirst().orElseThrow();
+        assertEquals("c", c.rule());
+        assertEquals(2, c.related().size(), "both covering rules are named");
+        assertNotNull(c.witness());
+        WitnessReplay.assertReplays(p, c);
+        assertNotNull(unused);
+    }
+}
