@@ -1,6 +1,8 @@
 package io.portcullis.bpf.kernel;
 
 import io.portcullis.ir.Target;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /** Runs an object's program through the Linux kernel's verifier (BPF_PROG_LOAD). (Owner: bpf tooling.) */
 public final class KernelVerifier {
@@ -11,7 +13,50 @@ public final class KernelVerifier {
     /** {@code log} is the verifier log on rejection, the reason when unavailable; {@code processed} is insns processed or -1. */
     public record Verification(Status status, String log, int instructions, int processed) {}
 
+    private static final Pattern PROCESSED = Pattern.compile("processed (\\d+) insns");
+    private static final int STATS_LOG_SIZE = 1 << 16;
+
     public static Verification verify(byte[] elf, Target target) {
-        throw new UnsupportedOperationException("not landed yet");
+        ProgramImage image;
+        try {
+            image = ProgramImage.fromElf(elf, target);
+        } catch (IllegalArgumentException e) {
+            return new Verification(Status.REJECTED, "invalid object: " + e.getMessage(), -1, -1);
+        }
+        return verify(image);
+    }
+
+    /**
+     * Loads without a log first (a small log buffer can fail a valid program with ENOSPC), then either loads again
+     * with BPF_LOG_STATS to learn the processed-instruction count, or with a 16 MiB verbose log to explain the rejection.
+     */
+    public static Verification verify(ProgramImage image) {
+        Bpf.Availability a = Bpf.availability();
+        if (!a.available()) return new Verification(Status.UNAVAILABLE, a.reason(), image.instructions(), -1);
+        Bpf.LoadResult first = load(image, 0, 0);
+        if (first.ok()) {
+            Bpf.close(first.fd());
+            Bpf.LoadResult stats = load(image, Bpf.LOG_LEVEL_STATS, STATS_LOG_SIZE);
+            if (stats.ok()) Bpf.close(stats.fd());
+            return new Verification(Status.ACCEPTED, stats.log().strip(), image.instructions(), processed(stats.log()));
+        }
+        Bpf.LoadResult verbose = load(image, Bpf.LOG_LEVEL_VERBOSE, Bpf.LOG_BUFFER_SIZE);
+        if (verbose.ok()) Bpf.close(verbose.fd());
+        String log = "bpf(BPF_PROG_LOAD) failed: " + Bpf.errnoName(first.errno());
+        if (!verbose.log().isBlank()) log += "\n" + verbose.log().strip();
+        return new Verification(Status.REJECTED, log, image.instructions(), processed(verbose.log()));
+    }
+
+    static Bpf.LoadResult load(ProgramImage image, int logLevel, int logSize) {
+        return Bpf.progLoad(image.progType(), image.expectedAttachType(), image.code(), image.license(), image.name(),
+                logLevel, logSize);
+    }
+
+    /** The last "processed N insns" figure in a verifier log, or -1. */
+    static int processed(String log) {
+        Matcher m = PROCESSED.matcher(log);
+        int n = -1;
+        while (m.find()) n = Integer.parseInt(m.group(1));
+        return n;
     }
 }

@@ -1,0 +1,125 @@
+package io.portcullis.bpf.lower;
+
+import static org.bytedeco.llvm.global.LLVM.*;
+
+import org.bytedeco.javacpp.PointerPointer;
+import org.bytedeco.llvm.LLVM.LLVMBasicBlockRef;
+import org.bytedeco.llvm.LLVM.LLVMBuilderRef;
+import org.bytedeco.llvm.LLVM.LLVMContextRef;
+import org.bytedeco.llvm.LLVM.LLVMModuleRef;
+import org.bytedeco.llvm.LLVM.LLVMTypeRef;
+import org.bytedeco.llvm.LLVM.LLVMValueRef;
+
+/**
+ * A thin layer over the LLVM C builder for the one function being lowered. Scalars are i64 throughout: the verifier
+ * tracks 64-bit registers best, and a single width keeps the lowering free of casts. Block names are numbered in
+ * creation order so the IR text (and so the object) does not depend on anything but the policy.
+ */
+final class Ir {
+    final LLVMContextRef ctx;
+    final LLVMModuleRef module;
+    final LLVMBuilderRef b;
+    final LLVMTypeRef i1, i8, i16, i32, i64, ptr;
+    private LLVMValueRef fn;
+    private LLVMBasicBlockRef allocaBlock;
+    private int blocks;
+
+    Ir(LLVMContextRef ctx, LLVMModuleRef module) {
+        this.ctx = ctx;
+        this.module = module;
+        this.b = LLVMCreateBuilderInContext(ctx);
+        i1 = LLVMInt1TypeInContext(ctx);
+        i8 = LLVMInt8TypeInContext(ctx);
+        i16 = LLVMInt16TypeInContext(ctx);
+        i32 = LLVMInt32TypeInContext(ctx);
+        i64 = LLVMInt64TypeInContext(ctx);
+        ptr = LLVMPointerTypeInContext(ctx, 0);
+    }
+
+    void dispose() { LLVMDisposeBuilder(b); }
+
+    /** Starts {@code fn}: its first block holds the allocas, so mem2reg can promote every one of them. */
+    LLVMBasicBlockRef begin(LLVMValueRef function) {
+        fn = function;
+        allocaBlock = LLVMAppendBasicBlockInContext(ctx, fn, "entry");
+        LLVMPositionBuilderAtEnd(b, allocaBlock);
+        return allocaBlock;
+    }
+
+    LLVMValueRef param(int i) { return LLVMGetParam(fn, i); }
+
+    LLVMBasicBlockRef block(String hint) {
+        return LLVMAppendBasicBlockInContext(ctx, fn, hint + "." + (blocks++));
+    }
+
+    void at(LLVMBasicBlockRef bb) { LLVMPositionBuilderAtEnd(b, bb); }
+
+    /** An i64 local initialised to {@code init}; must be called while positioned in the entry block. */
+    LLVMValueRef local(String name, long init) {
+        LLVMValueRef slot = LLVMBuildAlloca(b, i64, name);
+        LLVMBuildStore(b, k(init), slot);
+        return slot;
+    }
+
+    void set(LLVMValueRef slot, LLVMValueRef v) { LLVMBuildStore(b, v, slot); }
+
+    LLVMValueRef get(LLVMValueRef slot) { return LLVMBuildLoad2(b, i64, slot, ""); }
+
+    LLVMValueRef k(long v) { return LLVMConstInt(i64, v, 0); }
+
+    LLVMValueRef add(LLVMValueRef a, LLVMValueRef c) { return LLVMBuildAdd(b, a, c, ""); }
+    LLVMValueRef and(LLVMValueRef a, long m) { return LLVMBuildAnd(b, a, k(m), ""); }
+    LLVMValueRef or(LLVMValueRef a, LLVMValueRef c) { return LLVMBuildOr(b, a, c, ""); }
+    LLVMValueRef shl(LLVMValueRef a, long n) { return LLVMBuildShl(b, a, k(n), ""); }
+    LLVMValueRef lshr(LLVMValueRef a, long n) { return LLVMBuildLShr(b, a, k(n), ""); }
+
+    LLVMValueRef cmp(int pred, LLVMValueRef a, LLVMValueRef c) { return LLVMBuildICmp(b, pred, a, c, ""); }
+    LLVMValueRef cmp(int pred, LLVMValueRef a, long c) { return cmp(pred, a, k(c)); }
+
+    /** {@code base + off} bytes, as a packet pointer the verifier can follow. */
+    LLVMValueRef gep(LLVMValueRef base, LLVMValueRef off) {
+        try (PointerPointer<LLVMValueRef> idx = new PointerPointer<>(1)) {
+            idx.put(0, off);
+            return LLVMBuildGEP2(b, i8, base, idx, 1, "");
+        }
+    }
+
+    LLVMValueRef gep(LLVMValueRef base, long off) { return off == 0 ? base : gep(base, k(off)); }
+
+    /** Loads an unsigned integer of {@code type} at {@code p + off} and widens it to i64 (the packet's byte order). */
+    LLVMValueRef loadRaw(LLVMTypeRef type, LLVMValueRef p, long off, int align) {
+        LLVMValueRef v = LLVMBuildLoad2(b, type, gep(p, off), "");
+        LLVMSetAlignment(v, align);
+        return type == i64 ? v : LLVMBuildZExt(b, v, i64, "");
+    }
+
+    LLVMValueRef u8(LLVMValueRef p, long off) { return loadRaw(i8, p, off, 1); }
+
+    /** Big-endian u16 from two byte loads: the verifier then knows the result is below 65536. */
+    LLVMValueRef be16(LLVMValueRef p, long off) { return or(shl(u8(p, off), 8), u8(p, off + 1)); }
+
+    void br(LLVMBasicBlockRef to) { LLVMBuildBr(b, to); }
+
+    void condBr(LLVMValueRef cond, LLVMBasicBlockRef yes, LLVMBasicBlockRef no) { LLVMBuildCondBr(b, cond, yes, no); }
+
+    /** Continues in a fresh block when {@code cond} holds, otherwise jumps to {@code otherwise}. */
+    void require(LLVMValueRef cond, LLVMBasicBlockRef otherwise) {
+        LLVMBasicBlockRef next = block("ok");
+        condBr(cond, next, otherwise);
+        at(next);
+    }
+
+    /** Jumps to {@code to} when {@code cond} holds, otherwise continues in a fresh block. */
+    void exitIf(LLVMValueRef cond, LLVMBasicBlockRef to) {
+        LLVMBasicBlockRef next = block("cont");
+        condBr(cond, to, next);
+        at(next);
+    }
+
+    /** Exits to {@code to} unless {@code p + n <= end}: the bounds check the verifier needs before reading {@code p[0..n)}. */
+    void requireBytes(LLVMValueRef p, long n, LLVMValueRef end, LLVMBasicBlockRef to) {
+        exitIf(LLVMBuildICmp(b, LLVMIntUGT, gep(p, n), end, ""), to);
+    }
+
+    void ret(int code) { LLVMBuildRet(b, LLVMConstInt(i32, code, 0)); }
+}

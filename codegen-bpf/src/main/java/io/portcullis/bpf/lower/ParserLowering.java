@@ -1,0 +1,218 @@
+package io.portcullis.bpf.lower;
+
+import static org.bytedeco.llvm.global.LLVM.*;
+
+import io.portcullis.ir.ProtoClause;
+import org.bytedeco.llvm.LLVM.LLVMBasicBlockRef;
+import org.bytedeco.llvm.LLVM.LLVMValueRef;
+
+/**
+ * Emits the packet parser: Ethernet (up to two VLAN tags), IPv4 or IPv6 (with a bounded extension-header walk) and
+ * the first bytes of TCP, UDP, ICMP and ICMPv6. It fills {@link Fields} and jumps to the decision code for the
+ * packet's family, or to the malformed / non-IP exits.
+ *
+ * <p>Every read is preceded by a {@code p + n > data_end} check on the very pointer it reads through, and every
+ * variable offset comes from a byte or a 16-bit value assembled from bytes, so the verifier can bound it.
+ */
+final class ParserLowering {
+    static final int ETH_P_IP = 0x0800, ETH_P_IPV6 = 0x86DD, ETH_P_8021Q = 0x8100, ETH_P_8021AD = 0x88A8;
+    static final int MAX_VLAN_TAGS = 2;
+    static final int MAX_EXT_HEADERS = 8;
+    static final int HOPOPTS = 0, ROUTING = 43, FRAGMENT = 44, ESP = 50, AH = 51, DSTOPTS = 60;
+
+    private final Ir ir;
+    private final Fields f;
+    private final LLVMValueRef end;
+    private final LLVMBasicBlockRef malformed;
+    private final LLVMValueRef nhSlot, offSlot;
+
+    private ParserLowering(Ir ir, Fields f, LLVMValueRef end, LLVMBasicBlockRef malformed) {
+        this.ir = ir;
+        this.f = f;
+        this.end = end;
+        this.malformed = malformed;
+        nhSlot = ir.local("nexthdr", 0);
+        offSlot = ir.local("extoff", 0);
+    }
+
+    /**
+     * Emits the parser at the builder's position, which must still be the entry block (the parser's own locals go
+     * there). {@code data}/{@code end} are the packet pointers; control leaves
+     * through {@code v4}, {@code v6}, {@code nonIp} or {@code malformed}.
+     */
+    static void emit(Ir ir, Fields f, LLVMValueRef data, LLVMValueRef end, LLVMBasicBlockRef v4, LLVMBasicBlockRef v6,
+                     LLVMBasicBlockRef nonIp, LLVMBasicBlockRef malformed) {
+        new ParserLowering(ir, f, end, malformed).ethernet(data, v4, v6, nonIp);
+    }
+
+    private void ethernet(LLVMValueRef data, LLVMBasicBlockRef v4, LLVMBasicBlockRef v6, LLVMBasicBlockRef nonIp) {
+        // Each tag depth gets its own copy of the dispatch, so the L3 offset stays a constant for the verifier.
+        int l3 = 14;
+        ir.requireBytes(data, l3, end, malformed);
+        LLVMValueRef type = ir.be16(data, 12);
+        LLVMBasicBlockRef[] v4At = new LLVMBasicBlockRef[MAX_VLAN_TAGS + 1];
+        LLVMBasicBlockRef[] v6At = new LLVMBasicBlockRef[MAX_VLAN_TAGS + 1];
+        for (int tags = 0; ; tags++) {
+            v4At[tags] = ir.block("ipv4.at" + l3);
+            v6At[tags] = ir.block("ipv6.at" + l3);
+            ir.exitIf(ir.cmp(LLVMIntEQ, type, ETH_P_IP), v4At[tags]);
+            ir.exitIf(ir.cmp(LLVMIntEQ, type, ETH_P_IPV6), v6At[tags]);
+            LLVMValueRef vlan = ir.or(ir.cmp(LLVMIntEQ, type, ETH_P_8021Q), ir.cmp(LLVMIntEQ, type, ETH_P_8021AD));
+            if (tags == MAX_VLAN_TAGS) {
+                ir.condBr(vlan, malformed, nonIp);
+                break;
+            }
+            ir.require(vlan, nonIp);
+            ir.requireBytes(data, l3 + 4, end, malformed);
+            type = ir.be16(data, l3 + 2);
+            l3 += 4;
+        }
+        for (int tags = 0, at = 14; tags <= MAX_VLAN_TAGS; tags++, at += 4) {
+            ir.at(v4At[tags]);
+            ipv4(ir.gep(data, at), v4);
+            ir.at(v6At[tags]);
+            ipv6(ir.gep(data, at), v6);
+        }
+    }
+
+    private void ipv4(LLVMValueRef p, LLVMBasicBlockRef rules) {
+        ir.requireBytes(p, 20, end, malformed);
+        LLVMValueRef b0 = ir.u8(p, 0);
+        ir.require(ir.cmp(LLVMIntEQ, ir.lshr(b0, 4), 4), malformed);
+        LLVMValueRef ihl = ir.and(b0, 0xf);
+        ir.require(ir.cmp(LLVMIntUGE, ihl, 5), malformed);
+        LLVMValueRef hlen = ir.shl(ihl, 2);
+        ir.requireBytes(ir.gep(p, hlen), 0, end, malformed);
+        LLVMValueRef total = ir.be16(p, 2);
+        ir.require(ir.cmp(LLVMIntUGE, total, hlen), malformed);
+        ir.requireBytes(ir.gep(p, total), 0, end, malformed);
+
+        LLVMValueRef proto = ir.u8(p, 9);
+        ir.set(f.proto(), proto);
+        ir.set(f.src0(), ir.loadRaw(ir.i32, p, 12, 4));
+        ir.set(f.dst0(), ir.loadRaw(ir.i32, p, 16, 4));
+        LLVMValueRef fragOff = ir.and(ir.be16(p, 6), 0x1fff);
+        LLVMBasicBlockRef fragment = ir.block("v4.fragment");
+        ir.exitIf(ir.cmp(LLVMIntNE, fragOff, 0), fragment);
+        transport(proto, ProtoClause.ICMP, ir.gep(p, hlen), hlen, total, rules);
+
+        ir.at(fragment);
+        ir.set(f.nonFirstFragment(), ir.k(1));
+        ir.br(rules);
+    }
+
+    private void ipv6(LLVMValueRef p, LLVMBasicBlockRef rules) {
+        ir.requireBytes(p, 40, end, malformed);
+        ir.require(ir.cmp(LLVMIntEQ, ir.lshr(ir.u8(p, 0), 4), 6), malformed);
+        LLVMValueRef plen = ir.be16(p, 4);
+        LLVMValueRef payload = ir.gep(p, 40);
+        ir.requireBytes(ir.gep(payload, plen), 0, end, malformed);
+        ir.set(f.src0(), ir.loadRaw(ir.i64, p, 8, 8));
+        ir.set(f.src1(), ir.loadRaw(ir.i64, p, 16, 8));
+        ir.set(f.dst0(), ir.loadRaw(ir.i64, p, 24, 8));
+        ir.set(f.dst1(), ir.loadRaw(ir.i64, p, 32, 8));
+
+        // Walk state: the next header's type and its offset from the start of the payload.
+        ir.set(nhSlot, ir.u8(p, 6));
+        ir.set(offSlot, ir.k(0));
+        LLVMBasicBlockRef done = ir.block("v6.done");
+        LLVMBasicBlockRef fragment = ir.block("v6.fragment");
+        for (int level = 0; level < MAX_EXT_HEADERS; level++) {
+            LLVMValueRef nh = ir.get(nhSlot), off = ir.get(offSlot);
+            LLVMBasicBlockRef opts = ir.block("v6.opts"), ah = ir.block("v6.ah"), frag = ir.block("v6.frag");
+            LLVMBasicBlockRef next = ir.block("v6.next");
+            // Hop-by-hop options may only come first.
+            ir.exitIf(ir.cmp(LLVMIntEQ, nh, HOPOPTS), level == 0 ? opts : malformed);
+            ir.exitIf(ir.cmp(LLVMIntEQ, nh, ROUTING), opts);
+            ir.exitIf(ir.cmp(LLVMIntEQ, nh, DSTOPTS), opts);
+            ir.exitIf(ir.cmp(LLVMIntEQ, nh, AH), ah);
+            ir.exitIf(ir.cmp(LLVMIntEQ, nh, FRAGMENT), frag);
+            ir.br(done);
+
+            // Options-style headers are (len + 1) * 8 bytes, AH is (len + 2) * 4: each from its own type.
+            ir.at(opts);
+            extHeader(payload, off, plen, 1, 3);
+            ir.br(next);
+            ir.at(ah);
+            extHeader(payload, off, plen, 2, 2);
+            ir.br(next);
+
+            ir.at(frag);
+            LLVMValueRef h = ir.gep(payload, off);
+            ir.requireBytes(h, 8, end, malformed);
+            LLVMValueRef after = ir.add(off, ir.k(8));
+            ir.require(ir.cmp(LLVMIntULE, after, plen), malformed);
+            ir.set(nhSlot, ir.u8(h, 0));
+            ir.set(offSlot, after);
+            ir.exitIf(ir.cmp(LLVMIntNE, ir.lshr(ir.be16(h, 2), 3), 0), fragment);
+            ir.br(next);
+
+            ir.at(next);
+        }
+        // Still an extension header after the bound: the chain is too long to classify.
+        LLVMValueRef last = ir.get(nhSlot);
+        for (int type : new int[] {HOPOPTS, ROUTING, DSTOPTS, AH, FRAGMENT}) {
+            ir.exitIf(ir.cmp(LLVMIntEQ, last, type), malformed);
+        }
+        ir.br(done);
+
+        ir.at(done);
+        LLVMValueRef proto = ir.get(nhSlot), off = ir.get(offSlot);
+        ir.set(f.proto(), proto);
+        transport(proto, ProtoClause.ICMPV6, ir.gep(payload, off), off, plen, rules);
+
+        ir.at(fragment);
+        ir.set(f.proto(), ir.get(nhSlot));
+        ir.set(f.nonFirstFragment(), ir.k(1));
+        ir.br(rules);
+    }
+
+    /** Checks the extension header at {@code payload + off} and advances the walk past it. */
+    private void extHeader(LLVMValueRef payload, LLVMValueRef off, LLVMValueRef plen, long bias, int shift) {
+        LLVMValueRef h = ir.gep(payload, off);
+        ir.requireBytes(h, 2, end, malformed);
+        ir.require(ir.cmp(LLVMIntULE, ir.add(off, ir.k(2)), plen), malformed);
+        LLVMValueRef len = ir.shl(ir.add(ir.u8(h, 1), ir.k(bias)), shift);
+        LLVMValueRef after = ir.add(off, len);
+        ir.require(ir.cmp(LLVMIntULE, after, plen), malformed);
+        ir.set(nhSlot, ir.u8(h, 0));
+        ir.set(offSlot, after);
+    }
+
+    /**
+     * Reads the transport header at {@code t} for TCP, UDP and {@code icmpProto}. {@code used} bytes of the IP
+     * payload of {@code limit} bytes precede it; the header must fit both the payload and the frame.
+     */
+    private void transport(LLVMValueRef proto, int icmpProto, LLVMValueRef t, LLVMValueRef used, LLVMValueRef limit,
+                           LLVMBasicBlockRef rules) {
+        LLVMBasicBlockRef tcp = ir.block("tcp"), udp = ir.block("udp"), icmp = ir.block("icmp");
+        ir.exitIf(ir.cmp(LLVMIntEQ, proto, ProtoClause.TCP), tcp);
+        ir.exitIf(ir.cmp(LLVMIntEQ, proto, ProtoClause.UDP), udp);
+        ir.exitIf(ir.cmp(LLVMIntEQ, proto, icmpProto), icmp);
+        ir.br(rules);
+
+        ir.at(tcp);
+        need(t, 20, used, limit);
+        ir.set(f.sport(), ir.be16(t, 0));
+        ir.set(f.dport(), ir.be16(t, 2));
+        ir.set(f.tcpFlags(), ir.u8(t, 13));
+        ir.br(rules);
+
+        ir.at(udp);
+        need(t, 8, used, limit);
+        ir.set(f.sport(), ir.be16(t, 0));
+        ir.set(f.dport(), ir.be16(t, 2));
+        ir.br(rules);
+
+        ir.at(icmp);
+        need(t, 8, used, limit);
+        ir.set(f.icmpType(), ir.u8(t, 0));
+        ir.set(f.icmpCode(), ir.u8(t, 1));
+        ir.br(rules);
+    }
+
+    private void need(LLVMValueRef t, long n, LLVMValueRef used, LLVMValueRef limit) {
+        ir.require(ir.cmp(LLVMIntULE, ir.add(used, ir.k(n)), limit), malformed);
+        ir.requireBytes(t, n, end, malformed);
+    }
+}
