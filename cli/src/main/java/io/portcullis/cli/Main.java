@@ -155,7 +155,12 @@ public final class Main {
         // stdout carries the verdict alone, so scripts can compare it; anything else goes to stderr.
         if (!result.diagnostics().isEmpty()) err.print(TextReport.render(result.diagnostics(), colour()));
         if (result.decision() == null) {
-            err.println("portcullis: " + a.policy() + " cannot be evaluated: it has errors");
+            // The policy was found, so what could not be read is the packet argument: a usage mistake.
+            if (result.policy() != null) {
+                err.println("portcullis: not a packet: " + a.packet());
+                return USAGE;
+            }
+            err.println("portcullis: " + a.file() + " has errors, so policy " + a.policy() + " cannot be evaluated");
             return FINDINGS;
         }
         out.println(result.decision().action().label());

@@ -98,8 +98,8 @@ final class Usage {
 
             Exit codes:
               0  the verdict was printed
-              1  the policy has errors, so it cannot be evaluated
-              2  usage or input error (missing file, unknown policy, bad packet)
+              1  the file has errors, so the policy cannot be evaluated
+              2  usage or input error (missing file, unknown policy, a PACKET that is not a packet)
               3  internal error
 
             Examples:

@@ -9,6 +9,8 @@ import io.portcullis.diag.Severity;
 import io.portcullis.driver.Portcullis;
 import io.portcullis.eval.Evaluator;
 import io.portcullis.ir.Action;
+import io.portcullis.ir.ResolvedPolicy;
+import io.portcullis.ir.Target;
 import io.portcullis.resolve.InputException;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -37,6 +39,7 @@ class MainTest {
         List<Path> objects = List.of();
         List<String> notes = List.of();
         Evaluator.Decision decision = new Evaluator.Decision(Action.ALLOW, 0);
+        ResolvedPolicy evalPolicy = null;
 
         private void maybeFail() throws InputException {
             if (input != null) throw input;
@@ -65,7 +68,7 @@ class MainTest {
         public Portcullis.EvalResult eval(Path file, String policy, String packet) throws InputException {
             this.evalArgs = List.of(file.toString(), policy, packet);
             maybeFail();
-            return new Portcullis.EvalResult(decision, null, List.of());
+            return new Portcullis.EvalResult(decision, evalPolicy, List.of());
         }
     }
 
@@ -237,6 +240,22 @@ class MainTest {
                 lib.evalArgs);
         lib.decision = new Evaluator.Decision(Action.ALLOW, 3);
         assertEquals("allow\n", run("eval", "f", "p", "udp 1.1.1.1:1 -> 2.2.2.2:53").out());
+    }
+
+    @Test
+    void evalWithoutAVerdictIsAnInputErrorForThePacketAndAFindingForThePolicy() {
+        lib.decision = null;
+        lib.evalPolicy = new ResolvedPolicy("web", Target.XDP, Action.DENY, Action.ALLOW, List.of(), List.of(), List.of(),
+                null, null);
+        Run badPacket = run("eval", "f.policy", "web", "tcp nowhere");
+        assertEquals(Main.USAGE, badPacket.code());
+        assertEquals("", badPacket.out());
+        assertTrue(badPacket.err().contains("not a packet: tcp nowhere"), badPacket.err());
+        lib.evalPolicy = null;
+        Run broken = run("eval", "f.policy", "web", "tcp 1.2.3.4:1 -> 5.6.7.8:2");
+        assertEquals(Main.FINDINGS, broken.code());
+        assertEquals("", broken.out());
+        assertTrue(broken.err().contains("has errors"), broken.err());
     }
 
     @Test
