@@ -1,7 +1,6 @@
 package io.portcullis.cli;
 
 import io.portcullis.diag.Diagnostic;
-import io.portcullis.diag.Severity;
 import io.portcullis.driver.Portcullis;
 import io.portcullis.report.JsonReport;
 import io.portcullis.report.TextReport;
@@ -127,7 +126,6 @@ public final class Main {
             out.println(JsonReport.render(result.diagnostics()).stripTrailing());
         } else {
             printFindings(result.diagnostics());
-            out.println(summary(result.policies().size(), result.diagnostics()));
         }
         return result.fails(c.failOn()) ? FINDINGS : OK;
     }
@@ -142,7 +140,6 @@ public final class Main {
         printFindings(result.diagnostics());
         for (String note : result.notes()) err.println("note: " + note);
         for (Path object : result.objects()) out.println("wrote " + object);
-        out.println(summary(result.check().policies().size(), result.diagnostics()));
         return result.fails(c.failOn()) ? FINDINGS : OK;
     }
 
@@ -171,30 +168,11 @@ public final class Main {
         return new Portcullis.Options(c.failOn(), c.severities(), LocalDate.now(), kernel);
     }
 
+    /** The findings and the report's closing summary line (printed even when there is nothing to report). */
     private void printFindings(List<Diagnostic> diagnostics) {
-        if (diagnostics.isEmpty()) return;
         String text = TextReport.render(diagnostics, colour());
         out.print(text);
         if (!text.isEmpty() && !text.endsWith("\n")) out.println();
-    }
-
-    /** One line that a reader (or grep) can rely on: what was checked and how many findings of each severity. */
-    static String summary(int policies, List<Diagnostic> diagnostics) {
-        long errors = count(diagnostics, Severity.ERROR);
-        long warnings = count(diagnostics, Severity.WARNING);
-        long infos = count(diagnostics, Severity.INFO);
-        long waived = diagnostics.stream().filter(Diagnostic::isWaived).count();
-        return "checked " + plural(policies, "policy", "policies") + ": " + plural(errors, "error", "errors") + ", "
-                + plural(warnings, "warning", "warnings") + ", " + plural(infos, "info", "infos")
-                + (waived > 0 ? " (" + waived + " waived)" : "");
-    }
-
-    private static long count(List<Diagnostic> diagnostics, Severity s) {
-        return diagnostics.stream().filter(d -> !d.isWaived() && d.severity() == s).count();
-    }
-
-    private static String plural(long n, String one, String many) {
-        return n + " " + (n == 1 ? one : many);
     }
 
     private boolean colour() {
