@@ -98,6 +98,7 @@ public final class Bpf {
     public static LoadResult progLoad(int progType, int expectedAttachType, byte[] code, String license, String name,
                                       int logLevel, int logSize) {
         if (code.length == 0 || code.length % 8 != 0) throw new IllegalArgumentException("program code must be a non-empty multiple of 8 bytes");
+        if (logLevel != 0 && logSize < 128) throw new IllegalArgumentException("a verifier log buffer needs at least 128 bytes");
         byte[] lic = (license + "\0").getBytes(StandardCharsets.UTF_8);
         try (Memory insns = new Memory(code.length); Memory licMem = new Memory(lic.length);
              Memory attr = zeroed(LOAD_ATTR_SIZE);

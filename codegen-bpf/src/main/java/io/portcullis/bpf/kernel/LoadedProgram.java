@@ -44,7 +44,11 @@ public final class LoadedProgram implements AutoCloseable {
 
     public ProgramImage image() { return image; }
 
-    /** One test run; returns the program's return value. */
+    /**
+     * One test run; returns the program's return value. The input is always an Ethernet frame, also for tc and cgroup
+     * programs: for cgroup skb programs the kernel strips the Ethernet header, so the program starts at the IP header
+     * (checked by KernelTest#cgroupTestRunStartsAtTheIpHeader).
+     */
     public int run(byte[] data) { return run(data, 1).retval(); }
 
     public RunStats run(byte[] data, int repeat) {

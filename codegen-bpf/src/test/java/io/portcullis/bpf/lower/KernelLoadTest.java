@@ -1,0 +1,67 @@
+package io.portcullis.bpf.lower;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.portcullis.ir.Action;
+import io.portcullis.ir.ResolvedPolicy;
+import io.portcullis.ir.Target;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The kernel verifier (through bpftool) and iproute2 accept the objects. */
+class KernelLoadTest {
+    @BeforeEach void kernel() {
+        String why = Bpftool.unavailableReason();
+        Assumptions.assumeTrue(why == null, () -> "kernel tests skipped: " + why);
+    }
+
+    private static void assertLoads(ResolvedPolicy p) throws Exception {
+        Bpftool.Load l = Bpftool.load(BpfCompiler.compile(p), "load");
+        try {
+            assertTrue(l.ok(), () -> "bpftool prog load failed:\n" + l.log());
+            assertFalse(l.log().toLowerCase().contains("warn"), l.log());
+        } finally {
+            l.unpin();
+        }
+    }
+
+    @Test void mixedPolicyLoads() throws Exception { assertLoads(MixedPolicy.build()); }
+
+    @Test void emptyPolicyLoads() throws Exception { assertLoads(Policies.policy("empty", Action.ALLOW, Action.DENY)); }
+
+    @Test void fiveHundredRulesLoad() throws Exception { assertLoads(LargePolicy.build(500)); }
+
+    @Test void tcProgramLoads() throws Exception {
+        assertLoads(Policies.policy("tc", Target.TC_INGRESS, Action.DENY, Action.ALLOW,
+                MixedPolicy.build().rules().stream().map(r -> r.match()).toArray(io.portcullis.ir.RuleMatch[]::new)));
+    }
+
+    /** iproute2 attaches the object to a dummy device in a throwaway network namespace without a word. */
+    @Test void iproute2AttachesWithoutWarnings() throws Exception {
+        Assumptions.assumeTrue(Bpftool.exec(List.of("ip", "-V")).exit() == 0, "iproute2 is not installed");
+        String ns = "pcg" + ProcessHandle.current().pid();
+        Bpftool.Result add = Bpftool.exec(List.of("ip", "netns", "add", ns));
+        Assumptions.assumeTrue(add.exit() == 0, () -> "cannot create a network namespace: " + add.out());
+        Path obj = Files.createTempFile("portcullis-", ".o");
+        try {
+            Files.write(obj, BpfCompiler.compile(MixedPolicy.build()));
+            Bpftool.Result dev = Bpftool.exec(List.of("ip", "-n", ns, "link", "add", "pc0", "type", "veth", "peer", "name", "pc1"));
+            assertEquals(0, dev.exit(), dev.out());
+            Bpftool.Result attach = Bpftool.exec(List.of("ip", "-n", ns, "link", "set", "dev", "pc0", "xdp", "obj",
+                    obj.toString(), "sec", "xdp"));
+            assertEquals(0, attach.exit(), attach.out());
+            assertEquals("", attach.out().strip(), "iproute2 printed something");
+            Bpftool.Result show = Bpftool.exec(List.of("ip", "-n", ns, "link", "show", "dev", "pc0"));
+            assertTrue(show.out().contains("prog/xdp"), show.out());
+        } finally {
+            Files.deleteIfExists(obj);
+            Bpftool.exec(List.of("ip", "netns", "del", ns));
+        }
+    }
+}
