@@ -8,6 +8,7 @@ import org.bytedeco.llvm.LLVM.LLVMErrorRef;
 import org.bytedeco.llvm.LLVM.LLVMMemoryBufferRef;
 import org.bytedeco.llvm.LLVM.LLVMModuleRef;
 import org.bytedeco.llvm.LLVM.LLVMPassBuilderOptionsRef;
+import org.bytedeco.llvm.LLVM.LLVMTargetDataRef;
 import org.bytedeco.llvm.LLVM.LLVMTargetMachineRef;
 import org.bytedeco.llvm.LLVM.LLVMTargetRef;
 
@@ -48,9 +49,11 @@ final class ObjectEmitter {
     /** Points {@code module} at the BPF target; call before building functions so the data layout is known. */
     static void configure(LLVMModuleRef module, LLVMTargetMachineRef tm) {
         LLVMSetTarget(module, TRIPLE);
-        BytePointer layout = LLVMCopyStringRepOfTargetData(LLVMCreateTargetDataLayout(tm));
+        LLVMTargetDataRef data = LLVMCreateTargetDataLayout(tm);
+        BytePointer layout = LLVMCopyStringRepOfTargetData(data);
         LLVMSetDataLayout(module, layout);
         LLVMDisposeMessage(layout);
+        LLVMDisposeTargetData(data);
     }
 
     static byte[] emit(LLVMModuleRef module, LLVMTargetMachineRef tm) throws CodegenException {

@@ -1,0 +1,222 @@
+package io.portcullis.cli;
+
+import io.portcullis.diag.Codes;
+import io.portcullis.diag.Severity;
+import io.portcullis.driver.Portcullis.KernelMode;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+
+/** Parses one command's arguments into a plain record; every mistake is a {@link UsageException}. */
+final class Arguments {
+    private Arguments() {}
+
+    enum Format { TEXT, JSON }
+
+    /** Options shared by check and build. */
+    record Common(Severity failOn, Map<String, Severity> severities, List<Path> paths) {}
+
+    record Check(Format format, Common common, boolean help) {}
+
+    record Build(Path outDir, KernelMode kernel, Common common, boolean help) {}
+
+    record Eval(Path file, String policy, String packet, boolean help) {}
+
+    static Check check(List<String> args) throws UsageException {
+        Tokens t = new Tokens("check", args);
+        Format format = Format.TEXT;
+        CommonBuilder common = new CommonBuilder("check");
+        boolean help = false;
+        while (t.hasNext()) {
+            String a = t.next();
+            if (t.isPositional()) {
+                common.path(a);
+            } else if (isHelp(a)) {
+                help = true;
+            } else if (t.is(a, "--format")) {
+                String v = t.value(a);
+                format = switch (v) {
+                    case "text" -> Format.TEXT;
+                    case "json" -> Format.JSON;
+                    default -> throw new UsageException("check", "--format must be text or json, not '" + v + "'");
+                };
+            } else if (t.is(a, "--kernel") || t.is(a, "-o") || t.is(a, "--output")) {
+                throw new UsageException("check", a + " applies to 'portcullis build' only");
+            } else if (!common.accept(a, t)) {
+                throw t.unknown(a);
+            }
+        }
+        if (help) return new Check(format, null, true);
+        return new Check(format, common.build(), false);
+    }
+
+    static Build build(List<String> args) throws UsageException {
+        Tokens t = new Tokens("build", args);
+        Path out = Path.of("out");
+        KernelMode kernel = KernelMode.AUTO;
+        CommonBuilder common = new CommonBuilder("build");
+        boolean help = false;
+        while (t.hasNext()) {
+            String a = t.next();
+            if (t.isPositional()) {
+                common.path(a);
+            } else if (isHelp(a)) {
+                help = true;
+            } else if (t.is(a, "-o") || t.is(a, "--output")) {
+                out = toPath("build", t.value(a));
+            } else if (t.is(a, "--kernel")) {
+                String v = t.value(a);
+                kernel = switch (v) {
+                    case "auto" -> KernelMode.AUTO;
+                    case "always" -> KernelMode.ALWAYS;
+                    case "never" -> KernelMode.NEVER;
+                    default -> throw new UsageException("build", "--kernel must be auto, always or never, not '" + v + "'");
+                };
+            } else if (!common.accept(a, t)) {
+                throw t.unknown(a);
+            }
+        }
+        if (help) return new Build(out, kernel, null, true);
+        return new Build(out, kernel, common.build(), false);
+    }
+
+    static Eval eval(List<String> args) throws UsageException {
+        Tokens t = new Tokens("eval", args);
+        List<String> positional = new ArrayList<>();
+        boolean help = false;
+        while (t.hasNext()) {
+            String a = t.next();
+            if (t.isPositional()) {
+                positional.add(a);
+            } else if (isHelp(a)) {
+                help = true;
+            } else {
+                throw t.unknown(a);
+            }
+        }
+        if (help) return new Eval(null, null, null, true);
+        if (positional.size() != 3) {
+            throw new UsageException("eval", "eval takes exactly three arguments: FILE POLICY PACKET (got "
+                    + positional.size() + "); quote the packet, e.g. 'tcp 192.0.2.7:40000 -> 10.1.3.4:443'");
+        }
+        return new Eval(toPath("eval", positional.get(0)), positional.get(1), positional.get(2), false);
+    }
+
+    static boolean isHelp(String a) { return a.equals("-h") || a.equals("--help"); }
+
+    private static Path toPath(String command, String s) throws UsageException {
+        if (s.isEmpty()) throw new UsageException(command, "an empty path is not a path");
+        try {
+            return Path.of(s);
+        } catch (InvalidPathException e) {
+            throw new UsageException(command, "not a valid path: " + s);
+        }
+    }
+
+    /** --fail-on, --severity and the PATH list. */
+    private static final class CommonBuilder {
+        private final String command;
+        private Severity failOn = Severity.ERROR;
+        private final Map<String, Severity> severities = new TreeMap<>();
+        private final List<Path> paths = new ArrayList<>();
+
+        CommonBuilder(String command) { this.command = command; }
+
+        void path(String s) throws UsageException { paths.add(toPath(command, s)); }
+
+        boolean accept(String a, Tokens t) throws UsageException {
+            if (t.is(a, "--fail-on")) {
+                String v = t.value(a);
+                failOn = switch (v) {
+                    case "error" -> Severity.ERROR;
+                    case "warning" -> Severity.WARNING;
+                    default -> throw new UsageException(command, "--fail-on must be error or warning, not '" + v + "'");
+                };
+                return true;
+            }
+            if (t.is(a, "--severity")) {
+                String v = t.value(a);
+                int eq = v.indexOf('=');
+                if (eq <= 0) throw new UsageException(command, "--severity takes CODE=LEVEL, e.g. --severity shadowed=error");
+                String code = v.substring(0, eq).trim();
+                String level = v.substring(eq + 1).trim().toLowerCase(Locale.ROOT);
+                if (!Codes.known(code)) {
+                    throw new UsageException(command, "--severity: unknown finding code '" + code + "' (known: "
+                            + String.join(", ", Codes.catalogue().keySet()) + ")");
+                }
+                Severity s = switch (level) {
+                    case "error" -> Severity.ERROR;
+                    case "warning" -> Severity.WARNING;
+                    case "info" -> Severity.INFO;
+                    case "off" -> Severity.OFF;
+                    default -> throw new UsageException(command,
+                            "--severity " + code + ": level must be error, warning, info or off, not '" + level + "'");
+                };
+                severities.put(code, s);
+                return true;
+            }
+            return false;
+        }
+
+        Common build() throws UsageException {
+            if (paths.isEmpty()) throw new UsageException(command, "no PATH given: name policy files or directories");
+            return new Common(failOn, Map.copyOf(severities), List.copyOf(paths));
+        }
+    }
+
+    /** Walks the arguments; knows {@code --name value}, {@code --name=value} and the {@code --} terminator. */
+    private static final class Tokens {
+        private final String command;
+        private final List<String> args;
+        private int i;
+        private boolean optionsEnded;
+        private boolean positional;
+        private String inlineValue;
+
+        Tokens(String command, List<String> args) {
+            this.command = command;
+            this.args = args;
+        }
+
+        boolean hasNext() {
+            while (i < args.size() && !optionsEnded && args.get(i).equals("--")) {
+                optionsEnded = true;
+                i++;
+            }
+            return i < args.size();
+        }
+
+        /** The next argument; for {@code --name=value} only the name, with the value kept for {@link #value}. */
+        String next() {
+            String a = args.get(i++);
+            inlineValue = null;
+            positional = optionsEnded || !a.startsWith("-") || a.equals("-");
+            if (!positional && a.startsWith("--")) {
+                int eq = a.indexOf('=');
+                if (eq > 0) {
+                    inlineValue = a.substring(eq + 1);
+                    return a.substring(0, eq);
+                }
+            }
+            return a;
+        }
+
+        boolean isPositional() { return positional; }
+
+        boolean is(String a, String name) { return a.equals(name); }
+
+        String value(String option) throws UsageException {
+            if (inlineValue != null) return inlineValue;
+            if (i >= args.size()) throw new UsageException(command, option + " needs a value");
+            return args.get(i++);
+        }
+
+        UsageException unknown(String a) {
+            return new UsageException(command, "unknown option '" + a + "'");
+        }
+    }
+}

@@ -1,0 +1,131 @@
+package io.portcullis.maven;
+
+import io.portcullis.diag.Codes;
+import io.portcullis.diag.Diagnostic;
+import io.portcullis.diag.Severity;
+import io.portcullis.driver.Portcullis;
+import java.io.File;
+import java.time.LocalDate;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.maven.plugin.AbstractMojo;
+import org.apache.maven.plugin.MojoExecutionException;
+import org.apache.maven.plugin.MojoFailureException;
+import org.apache.maven.plugin.logging.Log;
+import org.apache.maven.plugins.annotations.Parameter;
+
+/** Options in, one library call, findings out: what the check and compile goals share. */
+abstract class AbstractPortcullisMojo extends AbstractMojo {
+
+    /**
+     * The directory whose {@code *.policy} files (recursively) are checked. When not set,
+     * {@code src/main/policies} is used, or {@code policies} when that does not exist.
+     */
+    @Parameter(property = "portcullis.policyDirectory")
+    File policyDirectory;
+
+    /** The lowest severity that fails the build: {@code error} or {@code warning}. */
+    @Parameter(property = "portcullis.failOn", defaultValue = "error")
+    String failOn;
+
+    /** Skips the goal. */
+    @Parameter(property = "portcullis.skip", defaultValue = "false")
+    boolean skip;
+
+    /** Per-code severity overrides, e.g. {@code <shadowed>error</shadowed>}; levels: error, warning, info, off. */
+    @Parameter
+    Map<String, String> severities;
+
+    /** Kernel verification of compiled programs: {@code auto} (when the machine allows), {@code always}, {@code never}. */
+    @Parameter(property = "portcullis.kernelVerify", defaultValue = "auto")
+    String kernelVerify;
+
+    @Parameter(defaultValue = "${project.basedir}", readonly = true, required = true)
+    File basedir;
+
+    /** The directory to check, or null when the project has none (nothing to do). */
+    File policyDirectory() throws MojoExecutionException {
+        if (policyDirectory != null) {
+            if (!policyDirectory.isDirectory()) {
+                throw new MojoExecutionException("policyDirectory " + policyDirectory + " is not a directory");
+            }
+            return policyDirectory;
+        }
+        File main = new File(basedir, "src/main/policies");
+        if (main.isDirectory()) return main;
+        File top = new File(basedir, "policies");
+        return top.isDirectory() ? top : null;
+    }
+
+    Portcullis.Options options() throws MojoExecutionException {
+        return new Portcullis.Options(failOnSeverity(), severityOverrides(), LocalDate.now(), kernelMode());
+    }
+
+    Severity failOnSeverity() throws MojoExecutionException {
+        String v = failOn == null ? "error" : failOn.trim().toLowerCase(Locale.ROOT);
+        return switch (v) {
+            case "error" -> Severity.ERROR;
+            case "warning" -> Severity.WARNING;
+            default -> throw new MojoExecutionException("failOn must be error or warning, not '" + failOn + "'");
+        };
+    }
+
+    Map<String, Severity> severityOverrides() throws MojoExecutionException {
+        Map<String, Severity> out = new TreeMap<>();
+        if (severities == null) return out;
+        for (Map.Entry<String, String> e : severities.entrySet()) {
+            String code = e.getKey().trim();
+            if (!Codes.known(code)) {
+                throw new MojoExecutionException("severities: unknown finding code '" + code + "' (known: "
+                        + String.join(", ", Codes.catalogue().keySet()) + ")");
+            }
+            String level = e.getValue() == null ? "" : e.getValue().trim().toLowerCase(Locale.ROOT);
+            Severity s = switch (level) {
+                case "error" -> Severity.ERROR;
+                case "warning" -> Severity.WARNING;
+                case "info" -> Severity.INFO;
+                case "off" -> Severity.OFF;
+                default -> throw new MojoExecutionException(
+                        "severities: level for " + code + " must be error, warning, info or off, not '" + e.getValue() + "'");
+            };
+            out.put(code, s);
+        }
+        return out;
+    }
+
+    Portcullis.KernelMode kernelMode() throws MojoExecutionException {
+        String v = kernelVerify == null ? "auto" : kernelVerify.trim().toLowerCase(Locale.ROOT);
+        return switch (v) {
+            case "auto" -> Portcullis.KernelMode.AUTO;
+            case "always" -> Portcullis.KernelMode.ALWAYS;
+            case "never" -> Portcullis.KernelMode.NEVER;
+            default -> throw new MojoExecutionException("kernelVerify must be auto, always or never, not '" + kernelVerify + "'");
+        };
+    }
+
+    /** Logs every finding at the level of its severity. */
+    void log(List<Diagnostic> diagnostics) {
+        Log log = getLog();
+        for (Diagnostic d : diagnostics) {
+            for (String line : Findings.lines(d, basedir)) {
+                if (d.isWaived()) log.info(line);
+                else if (d.severity() == Severity.ERROR) log.error(line);
+                else if (d.severity() == Severity.WARNING) log.warn(line);
+                else log.info(line);
+            }
+        }
+    }
+
+    /** Throws the one failure of the run when any finding is at or above the fail level. */
+    void failIfNeeded(String what, List<Diagnostic> diagnostics, Severity failOn) throws MojoFailureException {
+        boolean fails = diagnostics.stream().anyMatch(d -> !d.isWaived() && d.severity().atLeast(failOn));
+        if (fails) throw new MojoFailureException(Findings.failure(what, diagnostics, failOn));
+    }
+
+    /** A library failure that is not about the policies is a bug; Maven shows the cause with -e. */
+    static MojoExecutionException internal(RuntimeException e) {
+        return new MojoExecutionException("Portcullis internal error: " + e, e);
+    }
+}

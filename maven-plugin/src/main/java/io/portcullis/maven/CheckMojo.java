@@ -1,0 +1,43 @@
+package io.portcullis.maven;
+
+import io.portcullis.diag.Severity;
+import io.portcullis.driver.Portcullis;
+import io.portcullis.resolve.InputException;
+import java.io.File;
+import java.util.List;
+import org.apache.maven.plugin.MojoExecutionException;
+import org.apache.maven.plugin.MojoFailureException;
+import org.apache.maven.plugins.annotations.LifecyclePhase;
+import org.apache.maven.plugins.annotations.Mojo;
+
+/** Checks the project's policies (consistency, expects, asserts, guards) and fails the build on findings. */
+@Mojo(name = "check", defaultPhase = LifecyclePhase.VERIFY, threadSafe = true)
+public class CheckMojo extends AbstractPortcullisMojo {
+
+    @Override
+    public void execute() throws MojoExecutionException, MojoFailureException {
+        if (skip) {
+            getLog().info("Portcullis check skipped (portcullis.skip)");
+            return;
+        }
+        File dir = policyDirectory();
+        if (dir == null) {
+            getLog().info("No policies to check (neither src/main/policies nor policies exists)");
+            return;
+        }
+        Portcullis.Options options = options();
+        Portcullis.CheckResult result;
+        try {
+            result = Portcullis.check(List.of(dir.toPath()), options);
+        } catch (InputException e) {
+            throw new MojoExecutionException(e.getMessage());
+        } catch (RuntimeException e) {
+            throw internal(e);
+        }
+        log(result.diagnostics());
+        getLog().info("Portcullis checked " + result.policies().size() + " policies in " + dir + ": "
+                + Findings.count(result.diagnostics(), Severity.ERROR) + " errors, "
+                + Findings.count(result.diagnostics(), Severity.WARNING) + " warnings");
+        failIfNeeded("check", result.diagnostics(), options.failOn());
+    }
+}
