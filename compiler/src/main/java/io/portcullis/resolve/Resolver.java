@@ -41,6 +41,8 @@ final class Resolver {
     private final Map<String, AddrSet> networkValues = new HashMap<>();
     private final Map<String, List<ProtoClause>> serviceValues = new HashMap<>();
     private final List<String> resolving = new ArrayList<>();
+    /** Definitions that already failed: they report once, not at every use. */
+    private final java.util.Set<String> failed = new java.util.HashSet<>();
     private int errors;
 
     Resolver(List<Ast.PolicyFile> files, List<Diagnostic> diagnostics) {
@@ -97,7 +99,7 @@ final class Resolver {
 
     private AddrSet network(String name, Span usedAt) {
         AddrSet done = networkValues.get(name);
-        if (done != null) return done;
+        if (done != null || failed.contains("network " + name)) return done;
         Ast.NetworkDef def = networks.get(name);
         if (def == null) {
             error(Codes.UNDEFINED, usedAt, "network '" + name + "' is not defined",
@@ -115,6 +117,7 @@ final class Resolver {
         AddrSet v = addrs(def.value());
         resolving.remove(resolving.size() - 1);
         if (v != null) networkValues.put(name, v);
+        else failed.add(key);
         return v;
     }
 
@@ -153,7 +156,7 @@ final class Resolver {
 
     private List<ProtoClause> service(String name, Span usedAt) {
         List<ProtoClause> done = serviceValues.get(name);
-        if (done != null) return done;
+        if (done != null || failed.contains("service " + name)) return done;
         Ast.ServiceDef def = services.get(name);
         if (def == null) {
             error(Codes.UNDEFINED, usedAt, "service '" + name + "' is not defined",
@@ -186,7 +189,10 @@ final class Resolver {
             }
         }
         resolving.remove(resolving.size() - 1);
-        if (!ok) return null;
+        if (!ok) {
+            failed.add(key);
+            return null;
+        }
         List<ProtoClause> v = List.copyOf(out);
         serviceValues.put(name, v);
         return v;
