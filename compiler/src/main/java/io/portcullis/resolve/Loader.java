@@ -53,12 +53,18 @@ public final class Loader {
                 walk.visit(abs, abs.getParent(), null);
             }
         }
-        return new Resolver(List.copyOf(files.values()), diagnostics).resolve();
+        // A policy in a file with syntax errors lost the statements that did not parse: checking what is left would
+        // report findings about a policy nobody wrote. Its definitions still resolve, so other files are unaffected.
+        java.util.Set<SourceFile> broken = new java.util.HashSet<>();
+        for (Diagnostic d : diagnostics) {
+            if (d.severity() == io.portcullis.diag.Severity.ERROR && d.span() != null) broken.add(d.span().file());
+        }
+        return new Resolver(List.copyOf(files.values()), diagnostics, broken).resolve();
     }
 
     /** Resolves a packet literal (ICMP names, default flags); problems go to {@code diagnostics}, and null is returned. */
     public static io.portcullis.ir.Packet resolvePacket(Ast.PacketLit lit, List<Diagnostic> diagnostics) {
-        return new Resolver(List.of(), diagnostics).packet(lit);
+        return new Resolver(List.of(), diagnostics, java.util.Set.of()).packet(lit);
     }
 
     /** Loads one file (and its imports) for {@code eval}. */

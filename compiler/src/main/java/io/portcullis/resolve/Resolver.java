@@ -45,9 +45,12 @@ final class Resolver {
     private final java.util.Set<String> failed = new java.util.HashSet<>();
     private int errors;
 
-    Resolver(List<Ast.PolicyFile> files, List<Diagnostic> diagnostics) {
+    private final Set<io.portcullis.diag.SourceFile> broken;
+
+    Resolver(List<Ast.PolicyFile> files, List<Diagnostic> diagnostics, Set<io.portcullis.diag.SourceFile> broken) {
         this.files = files;
         this.diagnostics = diagnostics;
+        this.broken = broken;
     }
 
     Loader.LoadResult resolve() {
@@ -70,13 +73,15 @@ final class Resolver {
                 RuleMatch m = match(a.match());
                 if (m != null) asserts.add(new Assertion(a.action(), m, a.span(), a.text()));
             }
-            if (errors == before) rguards.add(new ResolvedGuard(g.name(), asserts, g.span()));
+            if (errors == before && !broken.contains(g.span().file())) {
+                rguards.add(new ResolvedGuard(g.name(), asserts, g.span()));
+            }
         }
         List<ResolvedPolicy> rpolicies = new ArrayList<>();
         for (Ast.PolicyDef p : policies.values()) {
             int before = errors;
             ResolvedPolicy rp = policy(p);
-            if (rp != null && errors == before) rpolicies.add(rp);
+            if (rp != null && errors == before && !broken.contains(p.span().file())) rpolicies.add(rp);
         }
         return new Loader.LoadResult(List.copyOf(rpolicies), List.copyOf(rguards), List.copyOf(diagnostics));
     }

@@ -220,6 +220,17 @@ class LoaderTest {
     }
 
     @Test
+    void oneBadFileDoesNotHideTheFindingsOfTheOthers() throws Exception {
+        write("a-broken.policy", "network shared = 10.0.0.0/8;\npolicy broken { default deny; allow tcp frm any; }\n");
+        write("b-good.policy", "policy good { default deny; allow tcp to shared; deny tcp to shared; }\n");
+        Loader.LoadResult r = load(dir);
+        List<String> c = codes(checkAll(r));
+        assertEquals(List.of("syntax@a-broken.policy:2:41", "conflict@b-good.policy:1:50"), c);
+        assertEquals(List.of("good"), r.policies().stream().map(ResolvedPolicy::name).toList(),
+                "the broken file's policy is not checked; its network still resolves for the other file");
+    }
+
+    @Test
     void missingInputIsAnInputError() {
         assertThrows(InputException.class, () -> Loader.load(List.of(dir.resolve("nope"))));
         assertThrows(InputException.class, () -> Loader.load(List.of()));
