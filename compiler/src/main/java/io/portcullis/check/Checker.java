@@ -108,14 +108,14 @@ public final class Checker {
                 Packet w = space.witness(bdd.and(decided[opposite], match[i]));
                 add(r, Codes.CONFLICT, "rule " + name(r) + " (" + r.action().label() + ") never takes effect: "
                                 + describe(deciders) + " already decide" + (deciders.size() == 1 ? "s" : "")
-                                + " every packet it matches, and " + name(o) + " " + o.action().label() + "s some of them",
+                                + " every packet it matches, and " + name(o) + " " + verb(o.action()) + " some of them",
                         "if " + name(r) + " states the intent, move it above " + name(o) + " or narrow " + name(o)
                                 + "; otherwise delete it", related(deciders, opposite), w);
             } else {
                 Packet w = space.witness(match[i]);
                 int first = Evaluator.evaluate(rules, policy.defaultAction(), w, -1).ruleIndex();
                 add(r, Codes.SHADOWED, "rule " + name(r) + " never takes effect: " + describe(deciders)
-                                + " already " + r.action().label() + (deciders.size() == 1 ? "s" : "")
+                                + " already " + (deciders.size() == 1 ? verb(r.action()) : r.action().label())
                                 + " every packet it matches", "delete it (it is dead code)",
                         related(deciders, first), w);
             }
@@ -172,7 +172,7 @@ public final class Checker {
             out.add(new Diagnostic(Codes.EXPECT, Codes.defaultSeverity(Codes.EXPECT), e.span(),
                     "expected " + e.action().label() + " but policy '" + policy.name() + "' gives " + d.action().label()
                             + " (" + (d.ruleIndex() < 0 ? "by its default" : "by rule " + name(rules.get(d.ruleIndex()))) + ")",
-                    d.ruleIndex() < 0 ? "add a rule that " + e.action().label() + "s this packet, or fix the expect"
+                    d.ruleIndex() < 0 ? "add a rule that " + verb(e.action()) + " this packet, or fix the expect"
                             : "change or reorder " + name(rules.get(d.ruleIndex())) + ", or fix the expect",
                     policy.name(), null, List.of(relatedOf(d.ruleIndex())), e.packet(), null));
         }
@@ -189,7 +189,7 @@ public final class Checker {
             out.add(new Diagnostic(code, Codes.defaultSeverity(code), a.span(),
                     what + " `" + a.action().label() + " " + a.text() + "` does not hold for policy '" + policy.name()
                             + "': this packet gets " + d.action().label() + " by " + who,
-                    d.ruleIndex() < 0 ? "add a rule that " + a.action().label() + "s these packets"
+                    d.ruleIndex() < 0 ? "add a rule that " + verb(a.action()) + " these packets"
                             : "narrow or reorder " + name(rules.get(d.ruleIndex())),
                     policy.name(), null, List.of(relatedOf(d.ruleIndex())), w, null));
         }
@@ -228,6 +228,9 @@ public final class Checker {
             out.add(new Diagnostic(code, Codes.defaultSeverity(code), r.span(), message, help, policy.name(),
                     r.label(), related, w, null));
         }
+
+        /** "allows" or "denies". */
+        private static String verb(Action a) { return a == Action.ALLOW ? "allows" : "denies"; }
 
         private String name(ResolvedRule r) {
             return r.label() != null ? "'" + r.label() + "'" : "#" + (r.index() + 1) + " (line " + r.span().line() + ")";

@@ -105,8 +105,10 @@ public final class TextReport {
         }
 
         String text() {
-            String s = errors + " errors, " + warnings + " warnings, " + infos + " infos";
+            String s = count(errors, "error") + ", " + count(warnings, "warning") + ", " + count(infos, "info");
             return waived > 0 ? s + ", " + waived + " waived" : s;
         }
+
+        private static String count(int n, String what) { return n + " " + what + (n == 1 ? "" : "s"); }
     }
 }
