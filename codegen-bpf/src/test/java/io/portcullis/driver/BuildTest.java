@@ -1,0 +1,90 @@
+package io.portcullis.driver;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.portcullis.bpf.kernel.Bpf;
+import io.portcullis.diag.Severity;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDate;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The build step: kernel verification modes, what is written, and that nothing partial is left behind. */
+class BuildTest {
+    @TempDir Path dir;
+
+    static Portcullis.Options options(Portcullis.KernelMode mode) {
+        return new Portcullis.Options(Severity.ERROR, Map.of(), LocalDate.of(2026, 11, 25), mode);
+    }
+
+    Path policy(String name, String body) throws Exception {
+        Path p = dir.resolve("src").resolve(name + ".policy");
+        Files.createDirectories(p.getParent());
+        Files.writeString(p, "policy " + name + " {\n    default deny;\n" + body + "}\n");
+        return p;
+    }
+
+    @AfterEach
+    void enableKernel() { System.clearProperty(Bpf.DISABLE_PROPERTY); }
+
+    @Test
+    void withoutTheKernelOneClearLineSaysSoAndTheObjectIsStillWritten() throws Exception {
+        policy("web", "    allow tcp to 10.0.0.0/8 port 443;\n");
+        System.setProperty(Bpf.DISABLE_PROPERTY, "true");
+        Portcullis.BuildResult r = Portcullis.build(List.of(dir.resolve("src")), dir.resolve("out"),
+                options(Portcullis.KernelMode.AUTO));
+        assertEquals(List.of("verification by the kernel was not possible: bpf() disabled by -D"
+                + Bpf.DISABLE_PROPERTY + "=true"), r.notes());
+        assertEquals(List.of(dir.resolve("out/web.o")), r.objects());
+        assertFalse(r.fails(Severity.ERROR));
+    }
+
+    @Test
+    void kernelAlwaysFailsWhenTheKernelCannotVerify() throws Exception {
+        policy("web", "    allow tcp to 10.0.0.0/8 port 443;\n");
+        System.setProperty(Bpf.DISABLE_PROPERTY, "true");
+        Portcullis.BuildResult r = Portcullis.build(List.of(dir.resolve("src")), dir.resolve("out"),
+                options(Portcullis.KernelMode.ALWAYS));
+        assertTrue(r.fails(Severity.ERROR));
+        assertEquals("kernel-verifier", r.diagnostics().get(0).code());
+        assertEquals(List.of(), r.objects());
+        assertFalse(Files.exists(dir.resolve("out/web.o")));
+    }
+
+    @Test
+    void theKernelVerifierAcceptsAndTheBuildSaysHowMuchItProcessed() throws Exception {
+        Bpf.Availability a = Bpf.availability();
+        Assumptions.assumeTrue(a.available(), "kernel verification skipped: " + a.reason());
+        policy("web", "    allow tcp to 10.0.0.0/8 port 443;\n");
+        Portcullis.BuildResult r = Portcullis.build(List.of(dir.resolve("src")), dir.resolve("out"),
+                options(Portcullis.KernelMode.ALWAYS));
+        assertFalse(r.fails(Severity.ERROR), r.diagnostics().toString());
+        assertEquals(1, r.notes().size());
+        assertTrue(r.notes().get(0).matches("kernel verifier accepted web: \\d+ instructions, \\d+ processed"), r.notes().get(0));
+    }
+
+    @Test
+    void policiesWithErrorsAreNotBuiltAndNoTemporaryFileIsLeft() throws Exception {
+        policy("good", "    allow tcp to 10.0.0.0/8 port 443;\n");
+        policy("bad", "    allow tcp to 10.0.0.0/8;\n    deny tcp to 10.1.0.0/16;\n");
+        Path out = dir.resolve("out");
+        Portcullis.BuildResult r = Portcullis.build(List.of(dir.resolve("src")), out, options(Portcullis.KernelMode.NEVER));
+        assertTrue(r.fails(Severity.ERROR));
+        assertEquals(List.of(out.resolve("good.o")), r.objects());
+        try (Stream<Path> s = Files.list(out)) {
+            assertEquals(List.of("good.o"), s.map(p -> p.getFileName().toString()).toList());
+        }
+        byte[] first = Files.readAllBytes(out.resolve("good.o"));
+        Portcullis.build(List.of(dir.resolve("src")), out, options(Portcullis.KernelMode.NEVER));
+        assertEquals(java.util.HexFormat.of().formatHex(first),
+                java.util.HexFormat.of().formatHex(Files.readAllBytes(out.resolve("good.o"))), "byte-identical rebuild");
+    }
+}
