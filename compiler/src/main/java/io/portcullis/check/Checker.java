@@ -16,6 +16,7 @@ import io.portcullis.ir.ResolvedRule;
 import io.portcullis.ir.Waiver;
 import io.portcullis.space.Bdd;
 import io.portcullis.space.PacketSpace;
+import io.portcullis.space.PolicySets;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
@@ -44,6 +45,7 @@ public final class Checker {
         final LocalDate today;
         final PacketSpace space = new PacketSpace();
         final Bdd bdd = space.bdd();
+        final PolicySets sets;
         final List<ResolvedRule> rules;
         final int n;
         final int[] match, decided;
@@ -57,6 +59,7 @@ public final class Checker {
             this.n = rules.size();
             this.match = new int[n];
             this.decided = new int[n];
+            this.sets = new PolicySets(space, policy);
         }
 
         List<Diagnostic> run(List<ResolvedGuard> guards) {
@@ -71,23 +74,20 @@ public final class Checker {
         }
 
         private void forward() {
-            int earlier = Bdd.FALSE;
+            for (int i = 0; i < n; i++) {
+                match[i] = sets.match(i);
+                decided[i] = sets.decided(i);
+            }
             for (int i = 0; i < n; i++) {
                 ResolvedRule r = rules.get(i);
-                match[i] = space.match(r.match());
                 if (match[i] == Bdd.FALSE) {
-                    decided[i] = Bdd.FALSE;
                     add(r, Codes.EMPTY, "rule " + name(r) + " matches no packet at all",
                             "its parts cannot hold together (for example IPv4 sources with IPv6 destinations, or an"
                                     + " except that removes everything); fix or delete the rule", List.of(), null);
-                    continue;
-                }
-                decided[i] = bdd.diff(match[i], earlier);
-                if (decided[i] == Bdd.FALSE) {
+                } else if (decided[i] == Bdd.FALSE) {
                     dead(i);
                 } else {
                     correlation(i);
-                    earlier = bdd.or(earlier, match[i]);
                 }
             }
         }
@@ -143,18 +143,11 @@ public final class Checker {
         }
 
         private void backward() {
-            int suffix = policy.defaultAction() == Action.ALLOW ? Bdd.TRUE : Bdd.FALSE;
-            int[] allowedAfter = new int[n];
-            for (int i = n - 1; i >= 0; i--) {
-                allowedAfter[i] = suffix;
-                int verdict = rules.get(i).action() == Action.ALLOW ? Bdd.TRUE : Bdd.FALSE;
-                suffix = bdd.ite(match[i], verdict, suffix);
-            }
-            allowed = suffix;
+            allowed = sets.allowed();
             for (int i = 0; i < n; i++) {
                 if (decided[i] == Bdd.FALSE) continue;
                 ResolvedRule r = rules.get(i);
-                int same = r.action() == Action.ALLOW ? allowedAfter[i] : bdd.not(allowedAfter[i]);
+                int same = r.action() == Action.ALLOW ? sets.allowedFrom(i + 1) : bdd.not(sets.allowedFrom(i + 1));
                 if (!bdd.subset(decided[i], same)) continue;
                 Packet w = space.witness(decided[i]);
                 int next = Evaluator.evaluate(rules, policy.defaultAction(), w, i).ruleIndex();

@@ -43,6 +43,8 @@ final class Resolver {
     private final List<String> resolving = new ArrayList<>();
     /** Definitions that already failed: they report once, not at every use. */
     private final java.util.Set<String> failed = new java.util.HashSet<>();
+    /** Names referenced anywhere ("network x", "service y"), for unused-definition findings. */
+    private final java.util.Set<String> used = new java.util.HashSet<>();
     private int errors;
 
     private final Set<io.portcullis.diag.SourceFile> broken;
@@ -62,8 +64,8 @@ final class Resolver {
             for (Ast.PolicyDef p : f.policies()) define(policies, p.name(), p, p.nameSpan(), "policy", policies.get(p.name()) == null ? null : policies.get(p.name()).nameSpan());
             for (Ast.GuardDef g : f.guards()) define(guards, g.name(), g, g.nameSpan(), "guard", guards.get(g.name()) == null ? null : guards.get(g.name()).nameSpan());
         }
-        for (Ast.NetworkDef n : networks.values()) network(n.name(), n.nameSpan());
-        for (Ast.ServiceDef s : services.values()) service(s.name(), s.nameSpan());
+        for (Ast.NetworkDef n : networks.values()) network(n.name(), null);
+        for (Ast.ServiceDef s : services.values()) service(s.name(), null);
 
         List<ResolvedGuard> rguards = new ArrayList<>();
         for (Ast.GuardDef g : guards.values()) {
@@ -83,7 +85,20 @@ final class Resolver {
             ResolvedPolicy rp = policy(p);
             if (rp != null && errors == before && !broken.contains(p.span().file())) rpolicies.add(rp);
         }
+        unused(networks, "network");
+        unused(services, "service");
         return new Loader.LoadResult(List.copyOf(rpolicies), List.copyOf(rguards), List.copyOf(diagnostics));
+    }
+
+    private void unused(Map<String, ?> defs, String kind) {
+        for (Map.Entry<String, ?> e : defs.entrySet()) {
+            if (used.contains(kind + " " + e.getKey())) continue;
+            Span at = e.getValue() instanceof Ast.NetworkDef n ? n.nameSpan() : ((Ast.ServiceDef) e.getValue()).nameSpan();
+            String code = kind.equals("network") ? Codes.UNUSED_NETWORK : Codes.UNUSED_SERVICE;
+            diagnostics.add(Diagnostic.of(code, Codes.defaultSeverity(code), at,
+                    kind + " '" + e.getKey() + "' is defined but never used",
+                    "delete it, or use it in a rule; unused definitions hide mistakes such as a misspelled name"));
+        }
     }
 
     private <T> void define(Map<String, T> map, String name, T def, Span span, String kind, Span previous) {
@@ -103,6 +118,7 @@ final class Resolver {
     // ---- networks ----
 
     private AddrSet network(String name, Span usedAt) {
+        if (usedAt != null) used.add("network " + name);
         AddrSet done = networkValues.get(name);
         if (done != null || failed.contains("network " + name)) return done;
         Ast.NetworkDef def = networks.get(name);
@@ -160,6 +176,7 @@ final class Resolver {
     // ---- services ----
 
     private List<ProtoClause> service(String name, Span usedAt) {
+        if (usedAt != null) used.add("service " + name);
         List<ProtoClause> done = serviceValues.get(name);
         if (done != null || failed.contains("service " + name)) return done;
         Ast.ServiceDef def = services.get(name);
