@@ -13,7 +13,6 @@ import io.portcullis.ir.Packet;
 import io.portcullis.ir.ResolvedGuard;
 import io.portcullis.ir.ResolvedPolicy;
 import io.portcullis.ir.ResolvedRule;
-import io.portcullis.ir.Waiver;
 import io.portcullis.space.Bdd;
 import io.portcullis.space.PacketSpace;
 import io.portcullis.space.PolicySets;
@@ -37,7 +36,10 @@ public final class Checker {
 
     /** Every finding for {@code policy} with its default severity, waivers applied (waived findings kept, marked). */
     public static List<Diagnostic> check(ResolvedPolicy policy, List<ResolvedGuard> guards, LocalDate today) {
-        return new Run(policy, today).run(guards);
+        Run run = new Run(policy, today);
+        List<Diagnostic> raw = new ArrayList<>(run.run(guards));
+        raw.addAll(Unsafe.check(run.sets));
+        return Waivers.apply(policy, raw, today);
     }
 
     private static final class Run {
@@ -70,7 +72,7 @@ public final class Checker {
             for (ResolvedGuard g : guards) {
                 for (Assertion a : g.asserts()) property(a, Codes.GUARD, g.name());
             }
-            return applyWaivers();
+            return out;
         }
 
         private void forward() {
@@ -185,36 +187,6 @@ public final class Checker {
                     d.ruleIndex() < 0 ? "add a rule that " + verb(a.action()) + " these packets"
                             : "narrow or reorder " + name(rules.get(d.ruleIndex())),
                     policy.name(), null, List.of(relatedOf(d.ruleIndex())), w, null));
-        }
-
-        private List<Diagnostic> applyWaivers() {
-            List<Diagnostic> result = new ArrayList<>();
-            for (ResolvedRule r : rules) {
-                for (Waiver w : r.waivers()) {
-                    if (w.until() != null && w.until().isBefore(today)) {
-                        result.add(new Diagnostic(Codes.WAIVER_EXPIRED, Codes.defaultSeverity(Codes.WAIVER_EXPIRED),
-                                w.span(), "waiver for '" + w.code() + "' on rule " + name(r) + " expired on " + w.until(),
-                                "fix the finding, or renew the waiver with a new date after review",
-                                policy.name(), r.label(), List.of(), null, null));
-                    }
-                }
-            }
-            for (Diagnostic d : out) {
-                Waiver w = waiverFor(d);
-                result.add(w == null ? d : d.waived(w.reason()));
-            }
-            return result;
-        }
-
-        private Waiver waiverFor(Diagnostic d) {
-            for (ResolvedRule r : rules) {
-                if (r.span() != d.span()) continue;
-                for (Waiver w : r.waivers()) {
-                    boolean live = w.until() == null || !w.until().isBefore(today);
-                    if (live && w.code().equals(d.code())) return w;
-                }
-            }
-            return null;
         }
 
         private void add(ResolvedRule r, String code, String message, String help, List<Related> related, Packet w) {

@@ -26,6 +26,7 @@ public final class Codes {
     public static final String DEFAULT = "default";
     public static final String WAIVER = "waiver";
     public static final String WAIVER_EXPIRED = "waiver-expired";
+    public static final String DEFAULT_ALLOW = "default-allow";
     public static final String UNUSED_NETWORK = "unused-network";
     public static final String UNUSED_SERVICE = "unused-service";
     // Consistency and properties
@@ -67,6 +68,7 @@ public final class Codes {
         add(DEFAULT, Severity.ERROR, "a policy lacks exactly one default verdict, or has two non-ip verdicts");
         add(WAIVER, Severity.ERROR, "a waiver is misplaced or names an unknown code");
         add(WAIVER_EXPIRED, Severity.ERROR, "a waiver is past its date");
+        add(DEFAULT_ALLOW, Severity.WARNING, "a policy allows every packet no rule matches");
         add(UNUSED_NETWORK, Severity.WARNING, "a network is defined but never referenced");
         add(UNUSED_SERVICE, Severity.WARNING, "a service is defined but never referenced");
         add(CONFLICT, Severity.ERROR, "the rule never takes effect; an earlier rule with the opposite action decides some of its packets");

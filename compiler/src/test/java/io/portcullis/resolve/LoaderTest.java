@@ -194,7 +194,8 @@ class LoaderTest {
         Loader.LoadResult r = load(dir);
         List<Diagnostic> ds = checkAll(r);
         List<String> c = codes(ds);
-        assertEquals(List.of("expect@g.policy:7:5", "assert@g.policy:9:5", "assert@g.policy:10:5", "guard@g.policy:2:5"),
+        assertEquals(List.of("expect@g.policy:7:5", "assert@g.policy:9:5", "assert@g.policy:10:5", "guard@g.policy:2:5",
+                        "default-allow@g.policy:5:5"),
                 c.stream().filter(x -> !x.startsWith("redundant") && !x.startsWith("correlation")).toList());
         Diagnostic guard = ds.stream().filter(d -> d.code().equals("guard")).findFirst().orElseThrow();
         assertEquals("tcp", io.portcullis.ir.Packet.protoName(guard.witness().proto(), guard.witness().family()));
