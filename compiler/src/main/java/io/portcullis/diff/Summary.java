@@ -134,9 +134,9 @@ final class Summary {
             for (ProtoClause c : cs) items.add(service(c));
             sb.append("{ ").append(String.join(", ", items)).append(" } ");
         }
-        sb.append("from ").append(addrs(m.src()));
+        sb.append("from ").append(addrs(m.src(), m.dst()));
         if (m.sports() != null) sb.append(" port ").append(m.sports());
-        sb.append(" to ").append(addrs(m.dst()));
+        sb.append(" to ").append(addrs(m.dst(), m.src()));
         if ((single || samePorts) && sharedPorts != null) sb.append(" port ").append(sharedPorts);
         if (m.state() == TcpState.ESTABLISHED) sb.append(" established");
         if (m.state() == TcpState.NEW) sb.append(" new");
@@ -164,7 +164,12 @@ final class Summary {
         return sb.toString();
     }
 
-    private static String addrs(AddrSet s) {
+    /** {@code any} for a whole family when the other side already fixes the family, as a rule author would write it. */
+    private static String addrs(AddrSet s, AddrSet other) {
+        for (Family f : Family.values()) {
+            Family g = f == Family.IPV4 ? Family.IPV6 : Family.IPV4;
+            if (s.equals(AddrSet.all(f)) && other.isEmpty(g) && !other.isEmpty(f)) return "any";
+        }
         List<Prefix> all = s.prefixes();
         boolean any4 = s.isAll(Family.IPV4), any6 = s.isAll(Family.IPV6);
         if (any4 || any6 || all.size() <= MAX_SHOWN_PREFIXES) return s.toString();
