@@ -63,7 +63,8 @@ final class Summary {
         return new Text(exact ? text : "within " + text, exact, m);
     }
 
-    private RuleMatch match(int set) {
+    /** The match built from the projections; it holds {@code set} (the randomized test checks that). */
+    RuleMatch match(int set) {
         AddrSet src = AddrSet.EMPTY, dst = AddrSet.EMPTY;
         for (Family f : Family.values()) {
             int part = bdd.and(set, space.family(f));
