@@ -171,6 +171,17 @@ final class Summary {
             Family g = f == Family.IPV4 ? Family.IPV6 : Family.IPV4;
             if (s.equals(AddrSet.all(f)) && other.isEmpty(g) && !other.isEmpty(f)) return "any";
         }
+        for (Family f : Family.values()) {
+            Family g = f == Family.IPV4 ? Family.IPV6 : Family.IPV4;
+            if (!s.isEmpty(g) || s.isEmpty(f) || s.isAll(f)) continue;
+            // "any except X" reads better than the many prefixes that make up most of an address space.
+            AddrSet rest = AddrSet.all(f).minus(s);
+            if (rest.prefixes(f).size() < s.prefixes(f).size()) {
+                boolean familyFixed = other.isEmpty(g) && !other.isEmpty(f);
+                String any = familyFixed ? "any" : f == Family.IPV4 ? "any4" : "any6";
+                return any + " except " + addrs(rest, other);
+            }
+        }
         List<Prefix> all = s.prefixes();
         boolean any4 = s.isAll(Family.IPV4), any6 = s.isAll(Family.IPV6);
         if (any4 || any6 || all.size() <= MAX_SHOWN_PREFIXES) return s.toString();

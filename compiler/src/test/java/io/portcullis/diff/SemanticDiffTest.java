@@ -96,6 +96,15 @@ class SemanticDiffTest {
     }
 
     @Test
+    void mostOfAnAddressSpaceReadsAsAnyExcept() throws Exception {
+        DiffResult d = diff(policy("    api: allow tcp from 10.244.2.0/24 to 10.2.0.0/16 port 5432;\n"),
+                policy("    everyone: allow tcp to 10.2.0.0/16 port 5432;\n"));
+        assertEquals(List.of("newly allowed: tcp from any except 10.244.2.0/24 to 10.2.0.0/16 port 5432"),
+                d.regions().stream().map(Region::line).toList());
+        assertTrue(d.regions().get(0).exact());
+    }
+
+    @Test
     void reorderingSplittingAndMergingSmallRulesChangesNothing() throws Exception {
         String base = policy("    a: allow tcp from any to { 10.0.0.0/24, 10.0.1.0/24 } port { 80, 443 };\n"
                 + "    b: deny udp to 10.0.0.0/16;\n    c: allow udp from 192.0.2.0/24 to 10.0.0.0/24;\n");
