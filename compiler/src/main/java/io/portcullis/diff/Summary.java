@@ -171,16 +171,16 @@ final class Summary {
             Family g = f == Family.IPV4 ? Family.IPV6 : Family.IPV4;
             if (s.equals(AddrSet.all(f)) && other.isEmpty(g) && !other.isEmpty(f)) return "any";
         }
-        for (Family f : Family.values()) {
-            Family g = f == Family.IPV4 ? Family.IPV6 : Family.IPV4;
-            if (!s.isEmpty(g) || s.isEmpty(f) || s.isAll(f)) continue;
-            // "any except X" reads better than the many prefixes that make up most of an address space.
-            AddrSet rest = AddrSet.all(f).minus(s);
-            if (rest.prefixes(f).size() < s.prefixes(f).size()) {
-                boolean familyFixed = other.isEmpty(g) && !other.isEmpty(f);
-                String any = familyFixed ? "any" : f == Family.IPV4 ? "any4" : "any6";
-                return any + " except " + addrs(rest, other);
-            }
+        // "any except X" reads better than the many prefixes that make up most of an address space.
+        AddrSet space = AddrSet.EMPTY;
+        for (Family f : Family.values()) if (!s.isEmpty(f)) space = space.union(AddrSet.all(f));
+        AddrSet rest = space.minus(s);
+        if (!rest.isEmpty() && rest.prefixes().size() < s.prefixes().size()) {
+            String any;
+            if (!s.isEmpty(Family.IPV4) && !s.isEmpty(Family.IPV6)) any = "any";
+            else if (other.equals(other.only(s.isEmpty(Family.IPV4) ? Family.IPV6 : Family.IPV4))) any = "any";
+            else any = s.isEmpty(Family.IPV4) ? "any6" : "any4";
+            return any + " except " + addrs(rest, other);
         }
         List<Prefix> all = s.prefixes();
         boolean any4 = s.isAll(Family.IPV4), any6 = s.isAll(Family.IPV6);
