@@ -36,10 +36,16 @@ public final class Checker {
 
     /** Every finding for {@code policy} with its default severity, waivers applied (waived findings kept, marked). */
     public static List<Diagnostic> check(ResolvedPolicy policy, List<ResolvedGuard> guards, LocalDate today) {
+        return check(policy, guards, today, CheckConfig.DEFAULTS);
+    }
+
+    /** As {@link #check(ResolvedPolicy, List, LocalDate)}, with the organisation's settings. */
+    public static List<Diagnostic> check(ResolvedPolicy policy, List<ResolvedGuard> guards, LocalDate today,
+                                         CheckConfig config) {
         Run run = new Run(policy, today);
         List<Diagnostic> raw = new ArrayList<>(run.run(guards));
-        raw.addAll(Unsafe.check(run.sets));
-        return Waivers.apply(policy, raw, today);
+        raw.addAll(Unsafe.check(run.sets, config));
+        return Waivers.apply(policy, raw, today, config);
     }
 
     private static final class Run {
