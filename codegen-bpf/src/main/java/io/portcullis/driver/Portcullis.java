@@ -72,6 +72,14 @@ public final class Portcullis {
     /** The reference verdict for one packet, or the diagnostics that prevented it. */
     public record EvalResult(Evaluator.Decision decision, ResolvedPolicy policy, List<Diagnostic> diagnostics) {}
 
+    /** A semantic diff, or (result null) the errors that kept either version from loading. */
+    public record DiffRun(io.portcullis.diff.DiffResult result, List<Diagnostic> diagnostics) {}
+
+    /** Compares two versions (files or directories) of the same policies by meaning. */
+    public static DiffRun diff(Path before, Path after) throws InputException {
+        return Differ.diff(before, after);
+    }
+
     public static CheckResult check(List<Path> inputs, Options options) throws InputException {
         Loader.LoadResult loaded = Loader.load(inputs);
         List<Diagnostic> all = new ArrayList<>(loaded.diagnostics());
