@@ -16,7 +16,6 @@ import io.portcullis.ir.ResolvedRule;
 import io.portcullis.space.Bdd;
 import io.portcullis.space.PacketSpace;
 import io.portcullis.space.PolicySets;
-import io.portcullis.space.RuleIndex;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
@@ -52,7 +51,6 @@ public final class Checker {
         final List<ResolvedRule> rules;
         final int n;
         final int[] match, decided;
-        int allowed; // packets the whole policy allows
         final List<Diagnostic> out = new ArrayList<>();
 
         Run(ResolvedPolicy policy, LocalDate today) {
@@ -82,7 +80,6 @@ public final class Checker {
                 decided[i] = sets.decided(i);
             }
             // Only rules whose addresses can overlap are asked about: the index keeps this near-linear.
-            RuleIndex earlier = new RuleIndex(n);
             for (int i = 0; i < n; i++) {
                 ResolvedRule r = rules.get(i);
                 if (match[i] == Bdd.FALSE) {
@@ -90,11 +87,10 @@ public final class Checker {
                             "its parts cannot hold together (for example IPv4 sources with IPv6 destinations, or an"
                                     + " except that removes everything); fix or delete the rule", List.of(), null);
                 } else {
-                    int[] cands = earlier.overlapping(r.match());
+                    int[] cands = earlierOf(i, sets.overlapping(i));
                     if (decided[i] == Bdd.FALSE) dead(i, cands);
                     else correlation(i, cands);
                 }
-                earlier.add(i, r.match());
             }
         }
 
@@ -119,9 +115,12 @@ public final class Checker {
                 List<Integer> cover = cover(i, deciders, opposite);
                 // Moving r above o gives it effect where r's verdict differs from today's: exactly the packets of r
                 // that get the opposite verdict and that no rule above o matches.
-                int differs = r.action() == Action.ALLOW ? bdd.diff(match[i], sets.allowed())
-                        : bdd.and(match[i], sets.allowed());
-                boolean moveHelps = bdd.diff(differs, sets.matchedBefore(opposite)) != Bdd.FALSE;
+                int differs = Bdd.FALSE, above = Bdd.FALSE;
+                for (int j : deciders) {
+                    if (rules.get(j).action() != r.action()) differs = bdd.or(differs, bdd.and(decided[j], match[i]));
+                }
+                for (int j : cands) if (j < opposite) above = bdd.or(above, bdd.and(match[j], match[i]));
+                boolean moveHelps = bdd.diff(differs, above) != Bdd.FALSE;
                 int swallows = swallower(i, cover);
                 List<String> fixes = new ArrayList<>();
                 if (moveHelps) fixes.add("move it above " + name(o));
@@ -192,6 +191,12 @@ public final class Checker {
             return -1;
         }
 
+        private static int[] earlierOf(int i, int[] cands) {
+            int k = 0;
+            while (k < cands.length && cands[k] < i) k++;
+            return java.util.Arrays.copyOf(cands, k);
+        }
+
         /** The first rule of {@code cands} (ascending) in [from+1, to) that matches {@code p}; -1 for none. */
         private int firstMatching(int[] cands, Packet p, int from, int to) {
             for (int j : cands) {
@@ -222,20 +227,15 @@ public final class Checker {
         }
 
         private void backward() {
-            allowed = sets.allowed();
-            RuleIndex all = null;
             for (int i = 0; i < n; i++) {
                 if (decided[i] == Bdd.FALSE) continue;
                 ResolvedRule r = rules.get(i);
-                int rest = sets.allowedFrom(i + 1);
-                boolean same = r.action() == Action.ALLOW ? bdd.subset(decided[i], rest) : !bdd.intersects(decided[i], rest);
+                // What the rest of the policy gives the packets rule i decides, from the later rules that overlap it.
+                int rest = sets.allowedWithin(decided[i], sets.overlapping(i), i + 1);
+                boolean same = r.action() == Action.ALLOW ? rest == decided[i] : rest == Bdd.FALSE;
                 if (!same) continue;
-                if (all == null) {
-                    all = new RuleIndex(n);
-                    for (int k = 0; k < n; k++) all.add(k, rules.get(k).match());
-                }
                 Packet w = space.witness(decided[i]);
-                int next = firstMatching(all.containing(w), w, i, n);
+                int next = firstMatching(sets.containing(w), w, i, n);
                 List<Related> rel = List.of(relatedOf(next));
                 add(r, Codes.REDUNDANT, "rule " + name(r) + " is redundant: every packet it decides would get "
                                 + r.action().label() + " anyway from " + (next < 0 ? "the default" : "later rules, e.g. "
@@ -258,7 +258,8 @@ public final class Checker {
         /** {@code assert allow|deny MATCH}: checked over all packets the match describes. */
         private void property(Assertion a, String code, String guard) {
             int set = space.match(a.match());
-            int bad = a.action() == Action.ALLOW ? bdd.diff(set, allowed) : bdd.and(set, allowed);
+            int allowed = sets.allowedWithin(set, sets.overlapping(a.match()), 0);
+            int bad = a.action() == Action.ALLOW ? bdd.diff(set, allowed) : allowed;
             if (bad == Bdd.FALSE) return;
             Packet w = space.witness(bad);
             Evaluator.Decision d = Evaluator.evaluate(policy, w);

@@ -2,12 +2,15 @@ package io.portcullis.space;
 
 import io.portcullis.ir.Family;
 import io.portcullis.ir.Packet;
+import io.portcullis.ir.ProtoClause;
 import io.portcullis.ir.RuleMatch;
 import io.portcullis.net.AddrSet;
 import io.portcullis.net.Ip;
+import io.portcullis.net.PortSet;
 import io.portcullis.net.Prefix;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -24,16 +27,62 @@ import java.util.TreeMap;
 public final class RuleIndex {
     private final Field src = new Field(), dst = new Field();
     private final int[] stamp;
+    private final Sig[] sigs;
     private int epoch;
 
     public RuleIndex(int rules) {
         stamp = new int[rules];
+        sigs = new Sig[rules];
     }
 
     /** Indexes rule {@code rule}, which matches {@code m}. */
     public void add(int rule, RuleMatch m) {
         src.add(rule, m.src());
         dst.add(rule, m.dst());
+        sigs[rule] = Sig.of(m);
+    }
+
+    /**
+     * A cheap over-approximation of a match: its prefixes, protocols and the hull of its destination ports. Two
+     * matches whose signatures are disjoint cannot intersect, so most candidates are dropped before any BDD work.
+     */
+    private record Sig(List<Prefix> src, List<Prefix> dst, long[] protos, int dlo, int dhi) {
+        static Sig of(RuleMatch m) {
+            long[] protos = new long[4];
+            int lo = 65535, hi = 0;
+            for (ProtoClause c : m.protos()) {
+                if (c.proto() < 0) Arrays.fill(protos, -1L);
+                else protos[c.proto() >>> 6] |= 1L << (c.proto() & 63);
+                if (c.dports() == null) {
+                    lo = 0;
+                    hi = 65535;
+                } else {
+                    for (PortSet.Range r : c.dports().ranges()) {
+                        lo = Math.min(lo, r.lo());
+                        hi = Math.max(hi, r.hi());
+                    }
+                }
+            }
+            return new Sig(m.src().prefixes(), m.dst().prefixes(), protos, lo, hi);
+        }
+
+        boolean meets(Sig o) {
+            boolean proto = false;
+            for (int k = 0; k < 4; k++) proto |= (protos[k] & o.protos[k]) != 0;
+            return proto && dlo <= o.dhi && o.dlo <= dhi && nested(src, o.src) && nested(dst, o.dst);
+        }
+
+        private static boolean nested(List<Prefix> a, List<Prefix> b) {
+            if (a.size() * b.size() > 64) return true;
+            for (Prefix p : a) {
+                for (Prefix q : b) {
+                    if (p.family() != q.family()) continue;
+                    int len = Math.min(p.length(), q.length());
+                    if (Prefix.network(p.address(), len).equals(Prefix.network(q.address(), len))) return true;
+                }
+            }
+            return false;
+        }
     }
 
     /**
@@ -42,9 +91,12 @@ public final class RuleIndex {
      */
     public int[] overlapping(RuleMatch m) {
         IntList byDst = candidates(dst, m.dst(), Integer.MAX_VALUE);
-        if (byDst.size <= 16) return byDst.sorted();
-        IntList bySrc = candidates(src, m.src(), byDst.size);
-        return (bySrc != null && bySrc.size < byDst.size ? bySrc : byDst).sorted();
+        IntList bySrc = byDst.size <= 16 ? null : candidates(src, m.src(), byDst.size);
+        IntList c = bySrc != null && bySrc.size < byDst.size ? bySrc : byDst;
+        Sig sig = Sig.of(m);
+        IntList out = new IntList();
+        for (int k = 0; k < c.size; k++) if (sigs[c.a[k]].meets(sig)) out.add(c.a[k]);
+        return out.sorted();
     }
 
     /** Indexed rules whose source and destination sets contain the addresses of {@code p}, ascending. */
