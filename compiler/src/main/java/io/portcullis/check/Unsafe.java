@@ -85,8 +85,24 @@ public final class Unsafe {
 
         private void defaultAllow() {
             if (policy.defaultAction() != Action.ALLOW) return;
-            Packet w = space.witness(sets.decidedByDefault());
-            if (w == null) return; // the rules decide every packet: the default never applies
+            // A witness that reaches the default, looked for in a few small slices (an unusual protocol, a high
+            // port, each family) rather than in the complement of every rule, which is large for large policies.
+            Packet w = null;
+            for (Family f : Family.values()) {
+                for (ProtoClause c : List.of(new ProtoClause(253, null, null, -1, -1),
+                        new ProtoClause(ProtoClause.TCP, null, PortSet.of(61000, 61000), -1, -1),
+                        new ProtoClause(ProtoClause.UDP, null, PortSet.of(61000, 61000), -1, -1))) {
+                    RuleMatch probe = new RuleMatch(AddrSet.all(f), AddrSet.all(f), null, List.of(c), TcpState.ANY);
+                    w = space.witness(walk(space.match(probe), probe).toDefault());
+                    if (w != null) break;
+                }
+                if (w != null) break;
+            }
+            if (w == null) { // rare: the probes are all covered; decide exactly whether anything reaches the default
+                RuleMatch all = new RuleMatch(AddrSet.any(), AddrSet.any(), null, List.of(ProtoClause.anyProtocol()), TcpState.ANY);
+                w = space.witness(walk(Bdd.TRUE, all).toDefault());
+                if (w == null) return;
+            }
             out.add(finding(null, Codes.DEFAULT_ALLOW, "policy '" + policy.name()
                             + "' allows every packet that no rule matches (default allow)",
                     "prefer `default deny;` with explicit allows; for a deliberate deny-list, waive default-allow", w));
@@ -151,24 +167,22 @@ public final class Unsafe {
         private void exposedAdminPorts() {
             AddrSet outside = AddrSet.any().minus(PRIVATE);
             PortSet ports = config.adminPorts();
-            int exposed = bdd.or(
-                    space.match(new RuleMatch(outside, AddrSet.any(), null,
-                            List.of(new ProtoClause(ProtoClause.TCP, null, ports, -1, -1)), TcpState.NEW)),
-                    space.match(new RuleMatch(outside, AddrSet.any(), null,
-                            List.of(new ProtoClause(ProtoClause.UDP, null, ports, -1, -1)), TcpState.ANY)));
-            int allowedExposed = bdd.and(exposed, sets.allowed());
-            if (allowedExposed == Bdd.FALSE) return;
+            RuleMatch tcpNew = new RuleMatch(outside, AddrSet.any(), null,
+                    List.of(new ProtoClause(ProtoClause.TCP, null, ports, -1, -1)), TcpState.NEW);
+            RuleMatch udp = new RuleMatch(outside, AddrSet.any(), null,
+                    List.of(new ProtoClause(ProtoClause.UDP, null, ports, -1, -1)), TcpState.ANY);
+            int exposed = bdd.or(space.match(tcpNew), space.match(udp));
+            Walk walk = walk(exposed, new RuleMatch(outside, AddrSet.any(), null, List.of(ProtoClause.anyProtocol()), TcpState.ANY));
             for (ResolvedRule r : policy.rules()) {
-                if (r.action() != Action.ALLOW) continue;
-                Packet w = space.witness(bdd.and(allowedExposed, sets.decided(r.index())));
-                if (w == null) continue;
+                if (r.action() != Action.ALLOW || walk.decided()[r.index()] == Bdd.FALSE) continue;
+                Packet w = space.witness(walk.decided()[r.index()]);
                 out.add(finding(r, Codes.EXPOSED_ADMIN_PORT, "rule " + r.displayName() + " lets new connections from"
                                 + " outside the private ranges reach " + (w.isTcp() ? "tcp" : "udp") + " port " + w.dport()
                                 + ", an administrative or data port",
                         "allow it only from the networks that administer it (a bastion, the office), or waive it with"
                                 + " the reason", w));
             }
-            Packet w = space.witness(bdd.and(allowedExposed, sets.decidedByDefault()));
+            Packet w = policy.defaultAction() == Action.ALLOW ? space.witness(walk.toDefault()) : null;
             if (w != null) {
                 out.add(finding(null, Codes.EXPOSED_ADMIN_PORT, "the default of policy '" + policy.name() + "' lets new"
                                 + " connections from outside the private ranges reach port " + w.dport()
@@ -182,8 +196,7 @@ public final class Unsafe {
          * kind of traffic in the other family is allowed by the default.
          */
         private void dualStackBypass() {
-            int byDefault = policy.defaultAction() == Action.ALLOW ? sets.decidedByDefault() : Bdd.FALSE;
-            if (byDefault == Bdd.FALSE) return;
+            if (policy.defaultAction() != Action.ALLOW) return;
             for (ResolvedRule r : policy.rules()) {
                 if (r.action() != Action.DENY) continue;
                 RuleMatch m = r.match();
@@ -193,9 +206,9 @@ public final class Unsafe {
                     boolean coversOther = !m.src().isEmpty(other) && !m.dst().isEmpty(other);
                     if (!restrictsF || coversOther) continue;
                     if (!broad(m.src(), f) || !broad(m.dst(), f)) continue;
-                    int sameKind = space.match(new RuleMatch(AddrSet.all(other), AddrSet.all(other), m.sports(),
-                            sameKindIn(m.protos(), other), m.state()));
-                    Packet w = space.witness(bdd.and(sameKind, byDefault));
+                    RuleMatch kind = new RuleMatch(AddrSet.all(other), AddrSet.all(other), m.sports(),
+                            sameKindIn(m.protos(), other), m.state());
+                    Packet w = space.witness(walk(space.match(kind), kind).toDefault());
                     if (w == null) continue;
                     out.add(finding(r, Codes.IPV6_OPEN, "rule " + r.displayName() + " denies this traffic over "
                                     + (f == Family.IPV4 ? "IPv4" : "IPv6") + ", but the same traffic over "
@@ -247,7 +260,16 @@ public final class Unsafe {
                 if (dst.isEmpty()) continue;
                 int needed = space.match(new RuleMatch(src, dst, null,
                         List.of(new ProtoClause(ProtoClause.ICMPV6, Family.IPV6, null, types[k], -1)), TcpState.ANY));
-                Packet w = space.witness(bdd.diff(needed, sets.allowed()));
+                RuleMatch neededMatch = new RuleMatch(src, dst, null,
+                        List.of(new ProtoClause(ProtoClause.ICMPV6, Family.IPV6, null, types[k], -1)), TcpState.ANY);
+                Walk walk = walk(needed, neededMatch);
+                int denied = policy.defaultAction() == Action.DENY ? walk.toDefault() : Bdd.FALSE;
+                for (ResolvedRule r : policy.rules()) {
+                    if (r.action() == Action.DENY && walk.decided()[r.index()] != Bdd.FALSE) {
+                        denied = bdd.or(denied, walk.decided()[r.index()]);
+                    }
+                }
+                Packet w = space.witness(denied);
                 if (w == null) continue;
                 int by = Evaluator.evaluate(policy, w).ruleIndex();
                 byDecider.computeIfAbsent(by, x -> new ArrayList<>()).add(k);
@@ -266,6 +288,27 @@ public final class Unsafe {
                         witnesses.get(e.getKey())));
             }
         }
+
+        /**
+         * First match restricted to {@code slice}: for each rule (in order) the part of the slice it decides, and
+         * what reaches the default. Only rules whose addresses can meet the slice are visited, and every set stays
+         * inside the slice, so this is cheap where the policy-wide sets would be large.
+         */
+        private Walk walk(int slice, RuleMatch sliceMatch) {
+            int[] decidedHere = new int[policy.rules().size()];
+            int rest = slice;
+            for (int j : sets.overlapping(sliceMatch)) {
+                if (rest == Bdd.FALSE) break;
+                int hit = bdd.and(rest, sets.match(j));
+                if (hit == Bdd.FALSE) continue;
+                decidedHere[j] = hit;
+                rest = bdd.diff(rest, hit);
+            }
+            return new Walk(decidedHere, rest);
+        }
+
+        /** {@code decided[j]}: the slice's packets rule j decides (0 = none); {@code toDefault}: what no rule matches. */
+        private record Walk(int[] decided, int toDefault) {}
 
         /** A finding on a rule (or, with {@code r} null, on the policy's default). */
         private Diagnostic finding(ResolvedRule r, String code, String message, String help, Packet witness) {
