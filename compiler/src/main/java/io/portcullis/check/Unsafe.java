@@ -85,13 +85,13 @@ public final class Unsafe {
 
         private void defaultAllow() {
             if (policy.defaultAction() != Action.ALLOW) return;
-            // A witness that reaches the default, looked for in a few small slices (an unusual protocol, a high
-            // port, each family) rather than in the complement of every rule, which is large for large policies.
+            // A witness that reaches the default, looked for in a few small slices (a high TCP or UDP port, an
+            // unusual protocol, each family) rather than in the complement of every rule, which is large for large policies.
             Packet w = null;
             for (Family f : Family.values()) {
-                for (ProtoClause c : List.of(new ProtoClause(253, null, null, -1, -1),
-                        new ProtoClause(ProtoClause.TCP, null, PortSet.of(61000, 61000), -1, -1),
-                        new ProtoClause(ProtoClause.UDP, null, PortSet.of(61000, 61000), -1, -1))) {
+                for (ProtoClause c : List.of(new ProtoClause(ProtoClause.TCP, null, PortSet.of(61000, 61000), -1, -1),
+                        new ProtoClause(ProtoClause.UDP, null, PortSet.of(61000, 61000), -1, -1),
+                        new ProtoClause(253, null, null, -1, -1))) {
                     RuleMatch probe = new RuleMatch(AddrSet.all(f), AddrSet.all(f), null, List.of(c), TcpState.ANY);
                     w = space.witness(walk(space.match(probe), probe).toDefault());
                     if (w != null) break;
