@@ -1,5 +1,6 @@
 package io.portcullis.cli;
 
+import io.portcullis.check.CheckConfig;
 import io.portcullis.diag.Codes;
 import io.portcullis.diag.Severity;
 import io.portcullis.driver.Portcullis.KernelMode;
@@ -18,7 +19,7 @@ final class Arguments {
     enum Format { TEXT, JSON }
 
     /** Options shared by check and build. */
-    record Common(Severity failOn, Map<String, Severity> severities, List<Path> paths) {}
+    record Common(Severity failOn, Map<String, Severity> severities, List<Path> paths, CheckConfig config) {}
 
     record Check(Format format, Common common, boolean help) {}
 
@@ -169,6 +170,8 @@ final class Arguments {
         private Severity failOn = Severity.ERROR;
         private final Map<String, Severity> severities = new TreeMap<>();
         private final List<Path> paths = new ArrayList<>();
+        private io.portcullis.net.PortSet adminPorts = CheckConfig.DEFAULT_ADMIN_PORTS;
+        private int waiverWindow = CheckConfig.DEFAULTS.waiverWindowDays();
 
         CommonBuilder(String command) { this.command = command; }
 
@@ -182,6 +185,26 @@ final class Arguments {
                     case "warning" -> Severity.WARNING;
                     default -> throw new UsageException(command, "--fail-on must be error or warning, not '" + v + "'");
                 };
+                return true;
+            }
+            if (t.is(a, "--admin-ports")) {
+                String v = t.value(a);
+                try {
+                    adminPorts = CheckConfig.parsePorts(v);
+                } catch (IllegalArgumentException e) {
+                    throw new UsageException(command, "--admin-ports takes ports and ranges separated by commas, e.g."
+                            + " 22,3389,5432,2379-2380, not '" + v + "'");
+                }
+                return true;
+            }
+            if (t.is(a, "--waiver-window")) {
+                String v = t.value(a);
+                try {
+                    waiverWindow = Integer.parseInt(v);
+                    if (waiverWindow < 0) throw new NumberFormatException();
+                } catch (NumberFormatException e) {
+                    throw new UsageException(command, "--waiver-window takes a number of days (0 or more), not '" + v + "'");
+                }
                 return true;
             }
             if (t.is(a, "--severity")) {
@@ -210,7 +233,7 @@ final class Arguments {
 
         Common build() throws UsageException {
             if (paths.isEmpty()) throw new UsageException(command, "no PATH given: name policy files or directories");
-            return new Common(failOn, Map.copyOf(severities), List.copyOf(paths));
+            return new Common(failOn, Map.copyOf(severities), List.copyOf(paths), new CheckConfig(adminPorts, waiverWindow));
         }
     }
 

@@ -195,7 +195,7 @@ public final class Main {
     }
 
     private Portcullis.Options options(Arguments.Common c, Portcullis.KernelMode kernel) {
-        return new Portcullis.Options(c.failOn(), c.severities(), LocalDate.now(), kernel);
+        return new Portcullis.Options(c.failOn(), c.severities(), LocalDate.now(), kernel, c.config());
     }
 
     /** The findings and the report's closing summary line (printed even when there is nothing to report). */

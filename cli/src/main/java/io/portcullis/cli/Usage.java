@@ -42,7 +42,8 @@ final class Usage {
 
     static final String CHECK = """
             Usage: portcullis check [--format text|json] [--fail-on error|warning]
-                                    [--severity CODE=LEVEL]... PATH...
+                                    [--severity CODE=LEVEL]... [--admin-ports LIST]
+                                    [--waiver-window DAYS] PATH...
 
             Checks every policy in PATH (a .policy file, or a directory: every *.policy below it).
             Guards found anywhere in the run apply to every policy checked in that run.
@@ -53,6 +54,11 @@ final class Usage {
               --fail-on error|warning the lowest severity that fails the run (default: error)
               --severity CODE=LEVEL   override the severity of a finding code; LEVEL is error,
                                       warning, info or off (repeatable), e.g. --severity shadowed=error
+              --admin-ports LIST      the administrative and data ports for exposed-admin-port
+                                      (default 22,23,3389,5900,2375-2376,6443,10250,2379-2380,
+                                      3306,5432,6379,9200,27017,11211)
+              --waiver-window DAYS    warn (waiver-expiring) this many days before a waiver's date
+                                      (default 30)
               -h, --help              show this help
 
             """ + EXIT_CODES + """
@@ -78,6 +84,8 @@ final class Usage {
                                       (fail where bpf() is not allowed) or never
               --fail-on error|warning the lowest severity that fails the run (default: error)
               --severity CODE=LEVEL   override the severity of a finding code (repeatable)
+              --admin-ports LIST      ports for exposed-admin-port (see 'portcullis check --help')
+              --waiver-window DAYS    days of warning before a waiver expires (default 30)
               -h, --help              show this help
 
             """ + EXIT_CODES + """

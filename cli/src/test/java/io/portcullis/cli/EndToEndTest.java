@@ -249,4 +249,30 @@ class EndToEndTest {
         assertEquals(0, r.code(), r.out() + r.err());
         assertTrue(r.out().contains("0 errors, 0 warnings"), r.out());
     }
+
+    @Test
+    void adminPortsAndWaiverWindowAreTheOrganisationsToSet() throws IOException {
+        Path p = write("ui.policy", """
+                policy ui {
+                    default deny;
+                    ndp: allow icmpv6 type { neighbor-solicitation, neighbor-advertisement } from any6 to any6;
+                    router-adv: allow icmpv6 type router-advertisement from fe80::/10 to any6;
+                    waive exposed-admin-port "bastion" until 2099-01-01;
+                    ssh: allow tcp from any to 10.0.0.5 port 22;
+                    ui: allow tcp from any to 10.0.0.6 port 8443;
+                }
+                """);
+        Run plain = run("check", p.toString());
+        assertEquals(0, plain.code(), plain.out());
+        assertTrue(plain.out().contains("waived[exposed-admin-port]"), plain.out());
+        Run custom = run("check", "--admin-ports", "22,8443", p.toString());
+        assertEquals(1, custom.code(), custom.out());
+        assertTrue(custom.out().contains("error[exposed-admin-port]") && custom.out().contains("-> 10.0.0.6:8443"),
+                custom.out());
+        Run window = run("check", "--waiver-window", "40000", "--fail-on", "warning", p.toString());
+        assertEquals(1, window.code(), window.out());
+        assertTrue(window.out().contains("waiver-expiring"), window.out());
+        assertEquals(2, run("check", "--admin-ports", "ssh", p.toString()).code());
+        assertEquals(2, run("check", "--waiver-window", "-1", p.toString()).code());
+    }
 }

@@ -42,6 +42,14 @@ abstract class AbstractPortcullisMojo extends AbstractMojo {
     @Parameter(property = "portcullis.kernelVerify", defaultValue = "auto")
     String kernelVerify;
 
+    /** Administrative and data ports for exposed-admin-port, e.g. {@code 22,3389,5432,2379-2380}; empty = the default list. */
+    @Parameter(property = "portcullis.adminPorts")
+    String adminPorts;
+
+    /** Days before a waiver's date from which waiver-expiring warns. */
+    @Parameter(property = "portcullis.waiverWindow", defaultValue = "30")
+    int waiverWindow;
+
     @Parameter(defaultValue = "${project.basedir}", readonly = true, required = true)
     File basedir;
 
@@ -59,8 +67,25 @@ abstract class AbstractPortcullisMojo extends AbstractMojo {
         return top.isDirectory() ? top : null;
     }
 
+    /** The organisation's check settings; a malformed port list is a configuration error, not a crash. */
+    io.portcullis.check.CheckConfig checkConfig() throws org.apache.maven.plugin.MojoExecutionException {
+        io.portcullis.net.PortSet ports = io.portcullis.check.CheckConfig.DEFAULT_ADMIN_PORTS;
+        if (adminPorts != null && !adminPorts.isBlank()) {
+            try {
+                ports = io.portcullis.check.CheckConfig.parsePorts(adminPorts);
+            } catch (IllegalArgumentException e) {
+                throw new org.apache.maven.plugin.MojoExecutionException("adminPorts takes ports and ranges separated by"
+                        + " commas, e.g. 22,3389,2379-2380, not '" + adminPorts + "'");
+            }
+        }
+        if (waiverWindow < 0) {
+            throw new org.apache.maven.plugin.MojoExecutionException("waiverWindow is a number of days, 0 or more");
+        }
+        return new io.portcullis.check.CheckConfig(ports, waiverWindow);
+    }
+
     Portcullis.Options options() throws MojoExecutionException {
-        return new Portcullis.Options(failOnSeverity(), severityOverrides(), LocalDate.now(), kernelMode());
+        return new Portcullis.Options(failOnSeverity(), severityOverrides(), LocalDate.now(), kernelMode(), checkConfig());
     }
 
     Severity failOnSeverity() throws MojoExecutionException {

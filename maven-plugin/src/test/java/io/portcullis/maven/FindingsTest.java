@@ -108,10 +108,22 @@ class FindingsTest {
         sev.put("shadowed", "error");
         sev.put("redundant", "off");
         mojo.severities = sev;
+        mojo.waiverWindow = 30; // Maven injects the default; a bare mojo has 0
         Portcullis.Options o = mojo.options();
         assertEquals(Severity.WARNING, o.failOn());
         assertEquals(Portcullis.KernelMode.NEVER, o.kernel());
         assertEquals(Map.of("shadowed", Severity.ERROR, "redundant", Severity.OFF), o.severities());
+        assertEquals(io.portcullis.check.CheckConfig.DEFAULTS, o.config());
+        mojo.waiverWindow = 30;
+        mojo.adminPorts = "22, 8000-8100";
+        assertEquals(io.portcullis.net.PortSet.of(java.util.List.of(new io.portcullis.net.PortSet.Range(22, 22),
+                new io.portcullis.net.PortSet.Range(8000, 8100))), mojo.options().config().adminPorts());
+        mojo.adminPorts = "ssh";
+        assertThrows(MojoExecutionException.class, mojo::options);
+        mojo.adminPorts = null;
+        mojo.waiverWindow = -1;
+        assertThrows(MojoExecutionException.class, mojo::options);
+        mojo.waiverWindow = 30;
 
         mojo.failOn = "info";
         assertThrows(MojoExecutionException.class, mojo::options);
