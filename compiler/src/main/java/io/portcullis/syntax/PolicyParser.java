@@ -22,9 +22,14 @@ public final class PolicyParser {
     public record PacketResult(Ast.PacketLit packet, List<Diagnostic> diagnostics) {}
 
     public static ParseResult parse(SourceFile source) {
+        return parse(source, io.portcullis.resolve.Limits.defaults().listItems());
+    }
+
+    /** As {@link #parse(SourceFile)}, with at most {@code maxListItems} items in one {@code { ... }} list. */
+    public static ParseResult parse(SourceFile source, int maxListItems) {
         Session s = new Session(source);
         io.portcullis.grammar.PolicyParser.FileContext tree = s.parser.file();
-        AstBuilder builder = new AstBuilder(s.positions);
+        AstBuilder builder = new AstBuilder(s.positions, maxListItems);
         Ast.PolicyFile file = builder.file(tree);
         return new ParseResult(file, s.finish(builder.diagnostics()));
     }
@@ -33,7 +38,7 @@ public final class PolicyParser {
     public static PacketResult parsePacket(SourceFile source) {
         Session s = new Session(source);
         io.portcullis.grammar.PolicyParser.PacketOnlyContext tree = s.parser.packetOnly();
-        AstBuilder builder = new AstBuilder(s.positions);
+        AstBuilder builder = new AstBuilder(s.positions, io.portcullis.resolve.Limits.defaults().listItems());
         Ast.PacketLit packet = null;
         if (s.reporter.diagnostics().isEmpty() && !AstBuilder.broken(tree)) packet = builder.packet(tree.packet());
         List<Diagnostic> diagnostics = s.finish(builder.diagnostics());
