@@ -49,8 +49,7 @@ final class Resolver {
 
     private final Set<io.portcullis.diag.SourceFile> broken;
     private final Limits limits;
-    /** Rules resolved so far in this run, for the rules-per-run limit. */
-    private long runRules;
+    private final Set<String> depthReported = new java.util.HashSet<>();
 
     Resolver(List<Ast.PolicyFile> files, List<Diagnostic> diagnostics, Set<io.portcullis.diag.SourceFile> broken,
              Limits limits) {
@@ -215,6 +214,11 @@ final class Resolver {
 
     /** Resolution recurses once per level of names, so a long chain of names would otherwise end in a stack overflow. */
     private void depthError(Span usedAt, String kind, String name) {
+        // A chain thousands of names long would otherwise report again every definitionDepth names.
+        if (!depthReported.add(kind)) {
+            errors++;
+            return;
+        }
         error(usedAt, "this reference to " + kind + " '" + name + "' is more than "
                         + Limits.count(limits.definitionDepth()) + " " + kind + "s deep: " + resolving.get(0) + " -> ... -> "
                         + resolving.get(resolving.size() - 1) + " -> " + kind + " " + name, "definition-depth",
@@ -444,6 +448,7 @@ final class Resolver {
         List<Waiver> pending = new ArrayList<>();
         int index = 0;
         int properties = 0;
+        boolean incomplete = false;
         for (Ast.PolicyItem item : p.items()) {
             if (item instanceof Ast.RuleStmt && index >= limits.rulesPerPolicy()) {
                 error(item.span(), "policy '" + p.name() + "' has more than " + Limits.count(limits.rulesPerPolicy())
@@ -483,6 +488,9 @@ final class Resolver {
             } else if (item instanceof Ast.RuleStmt r) {
                     RuleMatch m = match(r.match());
                     if (m != null) rules.add(new ResolvedRule(index, r.label(), r.action(), m, r.span(), pending));
+                    // A rule over a definition that failed (reported once, at the definition) is missing: checking
+                    // the policy without it would report findings about a policy nobody wrote.
+                    else incomplete = true;
                     index++;
                     pending = new ArrayList<>();
             } else if (item instanceof Ast.ExpectStmt e) {
@@ -509,6 +517,7 @@ final class Resolver {
                     "add `default deny;` (or `default allow;`) to the policy");
             return null;
         }
+        if (incomplete) return null;
         return new ResolvedPolicy(p.name(), p.target(), def, nonIp == null ? Action.ALLOW : nonIp,
                 rules, expects, asserts, p.nameSpan(), defSpan);
     }
