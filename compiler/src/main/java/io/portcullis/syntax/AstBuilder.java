@@ -502,7 +502,12 @@ final class AstBuilder {
 
     private String text(ParserRuleContext c) {
         if (c.stop == null || c.stop.getTokenIndex() < c.start.getTokenIndex()) return "";
-        return pos.slice(pos.startChar(c.start), pos.endChar(c.stop));
+        String s = pos.slice(pos.startChar(c.start), pos.endChar(c.stop));
+        // Messages quote this text on one line: a match written over several lines, or with comments, is folded.
+        if (s.indexOf('\n') >= 0 || s.indexOf('\r') >= 0 || s.indexOf('#') >= 0) {
+            s = s.replaceAll("#[^\r\n]*", " ").replaceAll("\\s+", " ").trim();
+        }
+        return s;
     }
 
     private static String unquote(Token t) {
