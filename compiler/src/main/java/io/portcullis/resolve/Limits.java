@@ -24,23 +24,26 @@ import java.util.Locale;
  * @param fileBytes           bytes in one file
  * @param listItems           items in one {@code { ... }} list
  * @param prefixesPerSet      CIDR prefixes an address expression flattens to, both families together
+ * @param errorsPerFile       front-end errors reported for one file (the rest are counted, not kept)
+ * @param tokensPerFile       tokens (words, numbers, addresses, punctuation) in one file
  */
 public record Limits(int rulesPerPolicy, int rulesPerRun, int propertiesPerPolicy, int policiesPerRun,
                      int definitionsPerRun, int definitionDepth, int importDepth, int filesPerRun, long fileBytes,
-                     int listItems, int prefixesPerSet) {
+                     int listItems, int prefixesPerSet, int errorsPerFile, int tokensPerFile) {
 
     /** The names of the limits, in the order of the record's components (used for system properties and the README). */
     public static final String[] NAMES = {"rules-per-policy", "rules-per-run", "properties-per-policy",
         "policies-per-run", "definitions-per-run", "definition-depth", "import-depth", "files-per-run", "file-bytes",
-        "list-items", "prefixes-per-set"};
+        "list-items", "prefixes-per-set", "errors-per-file", "tokens-per-file"};
 
     /** The built-in limits, without system property overrides. */
     public static final Limits BUILT_IN = new Limits(200_000, 2_000_000, 100_000, 10_000, 200_000, 64, 64, 10_000,
-            32L * 1024 * 1024, 100_000, 1_000_000);
+            16L * 1024 * 1024, 100_000, 1_000_000, 100, 4_000_000);
 
     public Limits {
         long[] all = {rulesPerPolicy, rulesPerRun, propertiesPerPolicy, policiesPerRun, definitionsPerRun,
-            definitionDepth, importDepth, filesPerRun, fileBytes, listItems, prefixesPerSet};
+            definitionDepth, importDepth, filesPerRun, fileBytes, listItems, prefixesPerSet, errorsPerFile,
+            tokensPerFile};
         for (int i = 0; i < all.length; i++) {
             if (all[i] < 1) throw new IllegalArgumentException("limit " + NAMES[i] + " must be at least 1, not " + all[i]);
         }
@@ -65,7 +68,8 @@ public record Limits(int rulesPerPolicy, int rulesPerRun, int propertiesPerPolic
     /** The values in the order of {@link #NAMES}. */
     public long[] values() {
         return new long[] {rulesPerPolicy, rulesPerRun, propertiesPerPolicy, policiesPerRun, definitionsPerRun,
-            definitionDepth, importDepth, filesPerRun, fileBytes, listItems, prefixesPerSet};
+            definitionDepth, importDepth, filesPerRun, fileBytes, listItems, prefixesPerSet, errorsPerFile,
+            tokensPerFile};
     }
 
     static Limits of(long[] v) {
@@ -76,7 +80,7 @@ public record Limits(int rulesPerPolicy, int rulesPerRun, int propertiesPerPolic
             }
             n[i] = (int) Math.min(v[i], Integer.MAX_VALUE);
         }
-        return new Limits(n[0], n[1], n[2], n[3], n[4], n[5], n[6], n[7], v[8], n[9], n[10]);
+        return new Limits(n[0], n[1], n[2], n[3], n[4], n[5], n[6], n[7], v[8], n[9], n[10], n[11], n[12]);
     }
 
     /** A copy with one limit changed, by its name in {@link #NAMES} (for tests and embedders). */

@@ -144,7 +144,7 @@ public final class Loader {
                         "check the path; imports are relative to the importing file"));
                 return;
             }
-            PolicyParser.ParseResult parsed = PolicyParser.parse(source, limits.listItems());
+            PolicyParser.ParseResult parsed = PolicyParser.parse(source, limits);
             diagnostics.addAll(parsed.diagnostics());
             files.put(file, parsed.file());
             onStack.put(file, true);

@@ -78,6 +78,7 @@ class PolicyFuzzTest {
             // Small limits now and then, so that limit errors go through the same position checks.
             Limits limits = gen.chance(10) ? Limits.BUILT_IN.with("list-items", 2).with("rules-per-policy", 4)
                     .with("definition-depth", 2).with("prefixes-per-set", 3).with("properties-per-policy", 1)
+                    .with("errors-per-file", 2).with("tokens-per-file", 300)
                     : Limits.BUILT_IN;
             String context = "case " + k + " (seed " + caseSeed + "), main.policy:\n" + main
                     + (texts.size() > 1 ? "\nlib.policy:\n" + texts.get(0) : "");

@@ -202,7 +202,41 @@ class LimitsTest {
         }
         Loader.LoadResult r = Loader.load(List.of(big), Limits.BUILT_IN);
         assertEquals(List.of("big.policy:1:1"), limitErrors(r));
-        assertTrue(r.diagnostics().get(0).message().contains("33,554,433 bytes"), r.diagnostics().get(0).message());
+        assertTrue(r.diagnostics().get(0).message().contains("16,777,217 bytes"), r.diagnostics().get(0).message());
+    }
+
+    @Test
+    void tokensPerFile() throws Exception {
+        // network, a, =, 10.0.0.0/8, ; are five tokens; blanks and comments are none.
+        String five = "network a = 10.0.0.0/8;   # a comment\n\n";
+        Loader.LoadResult r = load(limit("tokens-per-file", 5), write("ok.policy", five));
+        assertEquals(List.of(), r.diagnostics().stream().filter(d -> !d.code().equals(Codes.UNUSED_NETWORK)).toList());
+        r = load(limit("tokens-per-file", 5), write("over.policy", five + "  network b = 10.1.0.0/16;\n"));
+        assertEquals(List.of("over.policy:3:3"), limitErrors(r));
+        assertEquals(1, r.diagnostics().size(), "the file is not parsed, so nothing else is reported");
+    }
+
+    @Test
+    void defaultTokensPerFileRefusesADenseFileCheaply() throws Exception {
+        int n = Limits.BUILT_IN.tokensPerFile();
+        Loader.LoadResult r = Loader.load(List.of(write("dense.policy", ";".repeat(n + 1))), Limits.BUILT_IN);
+        assertEquals(List.of("dense.policy:1:" + (n + 1)), limitErrors(r));
+    }
+
+    @Test
+    void errorsPerFile() throws Exception {
+        // Each stray ';' is a statement of its own, so one syntax error each.
+        Loader.LoadResult r = load(limit("errors-per-file", 3), write("ok.policy", "1;\n2;\n3;\n"));
+        assertEquals(List.of(), limitErrors(r));
+        assertEquals(3, r.diagnostics().size());
+        r = load(limit("errors-per-file", 3), write("over.policy", "1;\n2;\n3;\n4;\n5;\n"));
+        assertEquals(List.of("over.policy:4:1"), limitErrors(r));
+        assertEquals(4, r.diagnostics().size());
+        assertTrue(r.diagnostics().get(3).message().contains("this one and 1 more are not shown"), r.diagnostics().get(3).message());
+        // Errors of the AST builder (here bad addresses) count towards the same bound.
+        r = load(limit("errors-per-file", 2), write("addr.policy",
+                "network a = 300.0.0.1;\nnetwork b = 300.0.0.2;\nnetwork c = 300.0.0.3;\n"));
+        assertEquals(List.of("addr.policy:3:13"), limitErrors(r));
     }
 
     @Test
