@@ -26,6 +26,52 @@ final class Arguments {
 
     record Eval(Path file, String policy, String packet, boolean help) {}
 
+    /** When {@code portcullis diff} exits 1. */
+    enum DiffFailOn { NEW_ALLOW, NEW_DENY, ANY, NEVER }
+
+    record Diff(Format format, DiffFailOn failOn, Path before, Path after, boolean help) {}
+
+    static Diff diff(List<String> args) throws UsageException {
+        Tokens t = new Tokens("diff", args);
+        Format format = Format.TEXT;
+        DiffFailOn failOn = DiffFailOn.NEVER;
+        List<String> positional = new ArrayList<>();
+        boolean help = false;
+        while (t.hasNext()) {
+            String a = t.next();
+            if (t.isPositional()) {
+                positional.add(a);
+            } else if (isHelp(a)) {
+                help = true;
+            } else if (t.is(a, "--format")) {
+                String v = t.value(a);
+                format = switch (v) {
+                    case "text" -> Format.TEXT;
+                    case "json" -> Format.JSON;
+                    default -> throw new UsageException("diff", "--format must be text or json, not '" + v + "'");
+                };
+            } else if (t.is(a, "--fail-on")) {
+                String v = t.value(a);
+                failOn = switch (v) {
+                    case "new-allow" -> DiffFailOn.NEW_ALLOW;
+                    case "new-deny" -> DiffFailOn.NEW_DENY;
+                    case "any" -> DiffFailOn.ANY;
+                    case "never" -> DiffFailOn.NEVER;
+                    default -> throw new UsageException("diff",
+                            "--fail-on must be new-allow, new-deny, any or never, not '" + v + "'");
+                };
+            } else {
+                throw t.unknown(a);
+            }
+        }
+        if (help) return new Diff(format, failOn, null, null, true);
+        if (positional.size() != 2) {
+            throw new UsageException("diff", "diff takes exactly two paths: OLD NEW (got " + positional.size()
+                    + "); each is a .policy file or a directory");
+        }
+        return new Diff(format, failOn, toPath("diff", positional.get(0)), toPath("diff", positional.get(1)), false);
+    }
+
     static Check check(List<String> args) throws UsageException {
         Tokens t = new Tokens("check", args);
         Format format = Format.TEXT;

@@ -16,6 +16,11 @@ interface Library {
 
     Portcullis.EvalResult eval(Path file, String policy, String packet) throws InputException;
 
+    /** A default, so test doubles that predate diff need not implement it. */
+    default Portcullis.DiffRun diff(Path before, Path after) throws InputException {
+        return Portcullis.diff(before, after);
+    }
+
     Library REAL = new Library() {
         @Override
         public Portcullis.CheckResult check(List<Path> inputs, Portcullis.Options options) throws InputException {

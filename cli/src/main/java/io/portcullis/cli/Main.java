@@ -1,6 +1,8 @@
 package io.portcullis.cli;
 
 import io.portcullis.diag.Diagnostic;
+import io.portcullis.diff.DiffReport;
+import io.portcullis.diff.DiffResult;
 import io.portcullis.driver.Portcullis;
 import io.portcullis.report.JsonReport;
 import io.portcullis.report.TextReport;
@@ -94,7 +96,7 @@ public final class Main {
             case "help" -> {
                 if (rest.size() > 1) throw new UsageException(null, "help takes at most one command");
                 String command = rest.isEmpty() ? null : rest.get(0);
-                if (command != null && !List.of("check", "build", "eval").contains(command)) {
+                if (command != null && !List.of("check", "build", "eval", "diff").contains(command)) {
                     throw new UsageException(null, "unknown command '" + command + "'");
                 }
                 out.print(Usage.of(command));
@@ -109,9 +111,12 @@ public final class Main {
             case "eval" -> {
                 return eval(Arguments.eval(rest));
             }
+            case "diff" -> {
+                return diff(Arguments.diff(rest));
+            }
             default -> throw new UsageException(null, first.startsWith("-")
                     ? "unknown option '" + first + "'"
-                    : "unknown command '" + first + "' (commands: check, build, eval)");
+                    : "unknown command '" + first + "' (commands: check, build, eval, diff)");
         }
     }
 
@@ -162,6 +167,31 @@ public final class Main {
         }
         out.println(result.decision().action().label());
         return OK;
+    }
+
+    private int diff(Arguments.Diff a) throws InputException {
+        if (a.help()) {
+            out.print(Usage.DIFF);
+            return OK;
+        }
+        Portcullis.DiffRun run = library.diff(a.before(), a.after());
+        if (run.result() == null) {
+            // Neither version can be compared while it has errors; they are findings, as in check.
+            printFindings(run.diagnostics());
+            err.println("portcullis: diff needs both versions free of errors");
+            return FINDINGS;
+        }
+        DiffResult d = run.result();
+        if (a.format() == Arguments.Format.JSON) out.println(DiffReport.json(d));
+        else out.print(DiffReport.text(d));
+        long allow = d.count(DiffResult.Kind.NEW_ALLOW), deny = d.count(DiffResult.Kind.NEW_DENY);
+        boolean fails = switch (a.failOn()) {
+            case NEW_ALLOW -> allow > 0;
+            case NEW_DENY -> deny > 0;
+            case ANY -> allow + deny > 0;
+            case NEVER -> false;
+        };
+        return fails ? FINDINGS : OK;
     }
 
     private Portcullis.Options options(Arguments.Common c, Portcullis.KernelMode kernel) {

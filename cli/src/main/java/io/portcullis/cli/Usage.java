@@ -23,6 +23,7 @@ final class Usage {
               check   check policies and print the findings
               build   check, compile to eBPF, verify with the kernel and write one object per policy
               eval    print the verdict (allow or deny) a policy gives one packet
+              diff    compare two versions of the policies by meaning: what is newly allowed or denied
               help    show the help of a command
 
             Options:
@@ -36,6 +37,7 @@ final class Usage {
               portcullis check --format json --fail-on warning policies/edge.policy
               portcullis build -o out policies/
               portcullis eval policies/edge.policy edge 'tcp 192.0.2.7:40000 -> 10.1.3.4:443'
+              portcullis diff --fail-on new-allow baseline/policies/ policies/
             """;
 
     static final String CHECK = """
@@ -108,12 +110,44 @@ final class Usage {
               portcullis eval policies/edge.policy edge 'icmp 198.51.100.1 -> 10.1.0.1 type echo-request'
             """;
 
+    static final String DIFF = """
+            Usage: portcullis diff [--format text|json] [--fail-on new-allow|new-deny|any|never] OLD NEW
+
+            Compares two versions of the same policies by meaning, not by text. OLD and NEW are each a
+            .policy file or a directory (every *.policy below it); policies are matched by name. Every
+            region of packets whose verdict changed is listed with a one-line summary, a witness packet,
+            and the rule that decides it in each version. Reordering, splitting or merging rules
+            without a change in meaning prints "no change in behaviour".
+
+            A policy present only in NEW counts as allowing nothing before (all it allows is newly
+            allowed); a policy present only in OLD counts as allowing nothing after.
+
+            Options:
+              --format text|json      text (default) or exactly one JSON object ("version": 1)
+              --fail-on new-allow|new-deny|any|never
+                                      exit 1 when something is newly allowed, newly denied, either,
+                                      or never (default: never; the diff is printed either way)
+              -h, --help              show this help
+
+            Exit codes:
+              0  compared; nothing at the --fail-on level changed
+              1  something changed at the --fail-on level, or a version has errors (they are printed)
+              2  usage or input error (unknown option, missing or unreadable path)
+              3  internal error (set PORTCULLIS_DEBUG=1 to see the stack trace)
+
+            Examples:
+              portcullis diff old/policies/ policies/
+              portcullis diff --fail-on new-allow main-checkout/policies/edge.policy policies/edge.policy
+              git worktree add /tmp/base origin/main && portcullis diff --format json /tmp/base/policies policies
+            """;
+
     static String of(String command) {
         if (command == null) return TOOL;
         return switch (command) {
             case "check" -> CHECK;
             case "build" -> BUILD;
             case "eval" -> EVAL;
+            case "diff" -> DIFF;
             default -> TOOL;
         };
     }

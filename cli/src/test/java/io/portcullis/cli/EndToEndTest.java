@@ -45,6 +45,8 @@ class EndToEndTest {
             policy web on xdp {
                 default deny;
                 public-web: allow tcp from any to web port { 80, 443 };
+                ndp: allow icmpv6 type { neighbor-solicitation, neighbor-advertisement } from any6 to any6;
+                router-adv: allow icmpv6 type router-advertisement from fe80::/10 to any6;
                 expect allow tcp 192.0.2.7:40000 -> 10.1.3.4:443;
                 expect deny  tcp 192.0.2.7:40000 -> 10.1.3.4:22;
             }
@@ -138,7 +140,7 @@ class EndToEndTest {
         assertTrue(plain.out().contains("shadowed"), plain.out());
         assertEquals(1, run("check", "--fail-on", "warning", p.toString()).code());
         assertEquals(1, run("check", "--severity", "shadowed=error", p.toString()).code());
-        Run off = run("check", "--fail-on", "warning", "--severity", "shadowed=off", p.toString());
+        Run off = run("check", "--fail-on", "warning", "--severity", "shadowed=off", "--severity", "ndp-blocked=off", p.toString());
         assertEquals(0, off.code(), off.out());
         assertFalse(off.out().contains("shadowed"), off.out());
         Path bad = write("bad.policy", CONFLICT);
@@ -168,12 +170,12 @@ class EndToEndTest {
         Path p = write("open.policy", """
                 policy open {
                     default deny;
-                    rdp: allow tcp from any to 10.1.0.0/16 port 3389;
+                    ui: allow tcp from any4 to 10.1.0.0/16 port 8080;
                 }
                 """);
         Path g = write("guards/baseline.policy", """
                 guard baseline {
-                    assert deny tcp new from any except 192.0.2.0/24 to any port 3389;
+                    assert deny tcp new from any except 192.0.2.0/24 to any port 8080;
                 }
                 """);
         assertEquals(0, run("check", p.toString()).code());

@@ -1,5 +1,6 @@
 package io.portcullis.driver;
 
+import io.portcullis.check.CheckConfig;
 import io.portcullis.check.Checker;
 import io.portcullis.diag.Codes;
 import io.portcullis.diag.Diagnostic;
@@ -29,15 +30,24 @@ public final class Portcullis {
      * @param severities per-code overrides of the default severity (OFF drops a finding)
      * @param today      the date waivers are checked against
      * @param kernel     whether to run the kernel verifier: AUTO when the machine allows, ALWAYS fails when it cannot
+     * @param config     the organisation's check settings (administrative ports, waiver warning window)
      */
-    public record Options(Severity failOn, Map<String, Severity> severities, LocalDate today, KernelMode kernel) {
+    public record Options(Severity failOn, Map<String, Severity> severities, LocalDate today, KernelMode kernel,
+                          CheckConfig config) {
         public Options {
             severities = Map.copyOf(severities);
+        }
+
+        /** With the default check settings (admin ports, waiver window). */
+        public Options(Severity failOn, Map<String, Severity> severities, LocalDate today, KernelMode kernel) {
+            this(failOn, severities, today, kernel, CheckConfig.DEFAULTS);
         }
 
         public static Options defaults() {
             return new Options(Severity.ERROR, Map.of(), LocalDate.now(), KernelMode.AUTO);
         }
+
+        public Options withConfig(CheckConfig c) { return new Options(failOn, severities, today, kernel, c); }
     }
 
     /** Everything a check found. Counts exclude waived findings. */
@@ -62,11 +72,19 @@ public final class Portcullis {
     /** The reference verdict for one packet, or the diagnostics that prevented it. */
     public record EvalResult(Evaluator.Decision decision, ResolvedPolicy policy, List<Diagnostic> diagnostics) {}
 
+    /** A semantic diff, or (result null) the errors that kept either version from loading. */
+    public record DiffRun(io.portcullis.diff.DiffResult result, List<Diagnostic> diagnostics) {}
+
+    /** Compares two versions (files or directories) of the same policies by meaning. */
+    public static DiffRun diff(Path before, Path after) throws InputException {
+        return Differ.diff(before, after);
+    }
+
     public static CheckResult check(List<Path> inputs, Options options) throws InputException {
         Loader.LoadResult loaded = Loader.load(inputs);
         List<Diagnostic> all = new ArrayList<>(loaded.diagnostics());
         for (ResolvedPolicy p : loaded.policies()) {
-            all.addAll(Checker.check(p, loaded.guards(), options.today()));
+            all.addAll(Checker.check(p, loaded.guards(), options.today(), options.config()));
         }
         return new CheckResult(loaded.policies(), loaded.guards(), Diagnostics.finish(all, options));
     }

@@ -36,10 +36,16 @@ public final class Checker {
 
     /** Every finding for {@code policy} with its default severity, waivers applied (waived findings kept, marked). */
     public static List<Diagnostic> check(ResolvedPolicy policy, List<ResolvedGuard> guards, LocalDate today) {
+        return check(policy, guards, today, CheckConfig.DEFAULTS);
+    }
+
+    /** As {@link #check(ResolvedPolicy, List, LocalDate)}, with the organisation's settings. */
+    public static List<Diagnostic> check(ResolvedPolicy policy, List<ResolvedGuard> guards, LocalDate today,
+                                         CheckConfig config) {
         Run run = new Run(policy, today);
         List<Diagnostic> raw = new ArrayList<>(run.run(guards));
-        raw.addAll(Unsafe.check(run.sets));
-        return Waivers.apply(policy, raw, today);
+        raw.addAll(Unsafe.check(run.sets, config));
+        return Waivers.apply(policy, raw, today, config);
     }
 
     private static final class Run {
@@ -51,7 +57,6 @@ public final class Checker {
         final List<ResolvedRule> rules;
         final int n;
         final int[] match, decided;
-        int allowed; // packets the whole policy allows
         final List<Diagnostic> out = new ArrayList<>();
 
         Run(ResolvedPolicy policy, LocalDate today) {
@@ -80,54 +85,137 @@ public final class Checker {
                 match[i] = sets.match(i);
                 decided[i] = sets.decided(i);
             }
+            // Only rules whose addresses can overlap are asked about: the index keeps this near-linear.
             for (int i = 0; i < n; i++) {
                 ResolvedRule r = rules.get(i);
                 if (match[i] == Bdd.FALSE) {
                     add(r, Codes.EMPTY, "rule " + name(r) + " matches no packet at all",
                             "its parts cannot hold together (for example IPv4 sources with IPv6 destinations, or an"
                                     + " except that removes everything); fix or delete the rule", List.of(), null);
-                } else if (decided[i] == Bdd.FALSE) {
-                    dead(i);
                 } else {
-                    correlation(i);
+                    int[] cands = earlierOf(i, sets.overlapping(i));
+                    if (decided[i] == Bdd.FALSE) dead(i, cands);
+                    else correlation(i, cands);
                 }
             }
         }
 
-        /** Rule {@code i} never takes effect: conflict when a deciding earlier rule has the opposite action. */
-        private void dead(int i) {
+        /**
+         * Rule {@code i} never takes effect. Names a minimal set of earlier rules that together cover it (always with
+         * the rule that decides the witness: for a conflict, the first earlier rule of the opposite action that decides
+         * some of its packets), and for a conflict checks exactly that moving it above that rule would change the
+         * verdict of some packet.
+         */
+        private void dead(int i, int[] cands) {
             ResolvedRule r = rules.get(i);
-            int opposite = -1;
             List<Integer> deciders = new ArrayList<>();
-            for (int j = 0; j < i; j++) {
-                if (bdd.intersects(decided[j], match[i])) {
-                    deciders.add(j);
-                    if (opposite < 0 && rules.get(j).action() != r.action()) opposite = j;
-                }
+            int opposite = -1;
+            for (int j : cands) {
+                if (!bdd.intersects(decided[j], match[i])) continue;
+                deciders.add(j);
+                if (opposite < 0 && rules.get(j).action() != r.action()) opposite = j;
             }
             if (opposite >= 0) {
                 ResolvedRule o = rules.get(opposite);
                 Packet w = space.witness(bdd.and(decided[opposite], match[i]));
+                List<Integer> cover = cover(i, deciders, opposite);
+                // Moving r above o gives it effect where r's verdict differs from today's: exactly the packets of r
+                // that get the opposite verdict and that no rule above o matches.
+                int differs = Bdd.FALSE, above = Bdd.FALSE;
+                for (int j : deciders) {
+                    if (rules.get(j).action() != r.action()) differs = bdd.or(differs, bdd.and(decided[j], match[i]));
+                }
+                for (int j : cands) if (j < opposite) above = bdd.or(above, bdd.and(match[j], match[i]));
+                boolean moveHelps = bdd.diff(differs, above) != Bdd.FALSE;
+                int swallows = swallower(i, cover);
+                List<String> fixes = new ArrayList<>();
+                if (moveHelps) fixes.add("move it above " + name(o));
+                if (swallows >= 0) fixes.add("narrow " + name(rules.get(swallows)) + " (it swallows " + name(r) + ")");
+                else if (!moveHelps) fixes.add("narrow " + name(o));
                 add(r, Codes.CONFLICT, "rule " + name(r) + " (" + r.action().label() + ") never takes effect: "
-                                + describe(deciders) + " already decide" + (deciders.size() == 1 ? "s" : "")
+                                + describe(cover) + (cover.size() == 1 ? " already decides" : " together already decide")
                                 + " every packet it matches, and " + name(o) + " " + verb(o.action()) + " some of them",
-                        "if " + name(r) + " states the intent, move it above " + name(o) + " or narrow " + name(o)
-                                + "; otherwise delete it", related(deciders, opposite), w);
+                        "if " + name(r) + " states the intent, " + String.join(" or ", fixes)
+                                + "; otherwise delete it (it is dead code)", related(cover, opposite), w);
             } else {
                 Packet w = space.witness(match[i]);
-                int first = Evaluator.evaluate(rules, policy.defaultAction(), w, -1).ruleIndex();
-                add(r, Codes.SHADOWED, "rule " + name(r) + " never takes effect: " + describe(deciders)
-                                + " already " + (deciders.size() == 1 ? verb(r.action()) : r.action().label())
-                                + " every packet it matches", "delete it (it is dead code)",
-                        related(deciders, first), w);
+                int first = firstMatching(cands, w, -1, i);
+                List<Integer> cover = cover(i, deciders, first);
+                add(r, Codes.SHADOWED, "rule " + name(r) + " never takes effect: " + describe(cover)
+                                + " already " + (cover.size() == 1 ? verb(r.action()) : r.action().label())
+                                + " every packet it matches", "delete it (it is dead code: every packet it matches"
+                                + " already gets " + r.action().label() + ")",
+                        related(cover, first), w);
             }
         }
 
+        /**
+         * A minimal set of the deciders whose matches together cover rule {@code i}, containing {@code forced}:
+         * removing any other member leaves some packet of the rule uncovered. Greedy, then one pruning pass from
+         * the front (a member kept there is needed by the final set too, since that set is smaller).
+         */
+        private List<Integer> cover(int i, List<Integer> deciders, int forced) {
+            int target = match[i];
+            int covered = bdd.and(match[forced], target);
+            List<Integer> chosen = new ArrayList<>();
+            chosen.add(forced);
+            if (covered != target) {
+                // A single rule covering the rest is the most readable cover.
+                for (int j : deciders) {
+                    if (j != forced && bdd.subset(bdd.diff(target, covered), match[j])) {
+                        chosen.add(j);
+                        covered = target;
+                        break;
+                    }
+                }
+            }
+            for (int j : deciders) {
+                if (covered == target) break;
+                if (j == forced || !bdd.intersects(match[j], bdd.diff(target, covered))) continue;
+                chosen.add(j);
+                covered = bdd.or(covered, bdd.and(match[j], target));
+            }
+            int m = chosen.size();
+            int[] after = new int[m + 1];
+            after[m] = Bdd.FALSE;
+            for (int k = m - 1; k >= 0; k--) after[k] = bdd.or(after[k + 1], bdd.and(match[chosen.get(k)], target));
+            List<Integer> kept = new ArrayList<>();
+            int keptUnion = Bdd.FALSE;
+            for (int k = 0; k < m; k++) {
+                int j = chosen.get(k);
+                if (j != forced && bdd.subset(target, bdd.or(keptUnion, after[k + 1]))) continue;
+                kept.add(j);
+                keptUnion = bdd.or(keptUnion, bdd.and(match[j], target));
+            }
+            kept.sort(null);
+            return kept;
+        }
+
+        /** The member of the cover that alone matches every packet of rule {@code i}, or -1. */
+        private int swallower(int i, List<Integer> cover) {
+            for (int j : cover) if (bdd.subset(match[i], match[j])) return j;
+            return -1;
+        }
+
+        private static int[] earlierOf(int i, int[] cands) {
+            int k = 0;
+            while (k < cands.length && cands[k] < i) k++;
+            return java.util.Arrays.copyOf(cands, k);
+        }
+
+        /** The first rule of {@code cands} (ascending) in [from+1, to) that matches {@code p}; -1 for none. */
+        private int firstMatching(int[] cands, Packet p, int from, int to) {
+            for (int j : cands) {
+                if (j > from && j < to && Evaluator.matches(rules.get(j).match(), p)) return j;
+            }
+            return -1;
+        }
+
         /** Earlier rules of the opposite action that decide some of rule {@code i}'s packets, partially overlapping it. */
-        private void correlation(int i) {
+        private void correlation(int i, int[] cands) {
             ResolvedRule r = rules.get(i);
             List<Integer> overlaps = new ArrayList<>();
-            for (int j = 0; j < i; j++) {
+            for (int j : cands) {
                 if (rules.get(j).action() == r.action() || decided[j] == Bdd.FALSE) continue;
                 if (!bdd.intersects(decided[j], match[i])) continue;
                 if (bdd.subset(match[j], match[i])) continue; // j is a narrower exception carved out of i: intended
@@ -145,14 +233,15 @@ public final class Checker {
         }
 
         private void backward() {
-            allowed = sets.allowed();
             for (int i = 0; i < n; i++) {
                 if (decided[i] == Bdd.FALSE) continue;
                 ResolvedRule r = rules.get(i);
-                int same = r.action() == Action.ALLOW ? sets.allowedFrom(i + 1) : bdd.not(sets.allowedFrom(i + 1));
-                if (!bdd.subset(decided[i], same)) continue;
+                // What the rest of the policy gives the packets rule i decides, from the later rules that overlap it.
+                int rest = sets.allowedWithin(decided[i], sets.overlapping(i), i + 1);
+                boolean same = r.action() == Action.ALLOW ? rest == decided[i] : rest == Bdd.FALSE;
+                if (!same) continue;
                 Packet w = space.witness(decided[i]);
-                int next = Evaluator.evaluate(rules, policy.defaultAction(), w, i).ruleIndex();
+                int next = firstMatching(sets.containing(w), w, i, n);
                 List<Related> rel = List.of(relatedOf(next));
                 add(r, Codes.REDUNDANT, "rule " + name(r) + " is redundant: every packet it decides would get "
                                 + r.action().label() + " anyway from " + (next < 0 ? "the default" : "later rules, e.g. "
@@ -175,7 +264,8 @@ public final class Checker {
         /** {@code assert allow|deny MATCH}: checked over all packets the match describes. */
         private void property(Assertion a, String code, String guard) {
             int set = space.match(a.match());
-            int bad = a.action() == Action.ALLOW ? bdd.diff(set, allowed) : bdd.and(set, allowed);
+            int allowed = sets.allowedWithin(set, sets.overlapping(a.match()), 0);
+            int bad = a.action() == Action.ALLOW ? bdd.diff(set, allowed) : allowed;
             if (bad == Bdd.FALSE) return;
             Packet w = space.witness(bad);
             Evaluator.Decision d = Evaluator.evaluate(policy, w);

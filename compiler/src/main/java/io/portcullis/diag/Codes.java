@@ -27,6 +27,13 @@ public final class Codes {
     public static final String WAIVER = "waiver";
     public static final String WAIVER_EXPIRED = "waiver-expired";
     public static final String DEFAULT_ALLOW = "default-allow";
+    public static final String ALLOW_ALL = "allow-all";
+    public static final String EXPOSED_ADMIN_PORT = "exposed-admin-port";
+    public static final String BROAD_SOURCE = "broad-source";
+    public static final String IPV6_OPEN = "ipv6-open";
+    public static final String NDP_BLOCKED = "ndp-blocked";
+    public static final String WAIVER_EXPIRING = "waiver-expiring";
+    public static final String WAIVER_UNUSED = "waiver-unused";
     public static final String UNUSED_NETWORK = "unused-network";
     public static final String UNUSED_SERVICE = "unused-service";
     // Consistency and properties
@@ -70,7 +77,15 @@ public final class Codes {
         add(DEFAULT, Severity.ERROR, "a policy lacks exactly one default verdict, or has two non-ip verdicts");
         add(WAIVER, Severity.ERROR, "a waiver is misplaced or names an unknown code");
         add(WAIVER_EXPIRED, Severity.ERROR, "a waiver is past its date");
+        add(WAIVER_EXPIRING, Severity.WARNING, "a waiver expires within the warning window (30 days by default)");
+        add(WAIVER_UNUSED, Severity.WARNING, "a waiver accepts no finding on its rule");
         add(DEFAULT_ALLOW, Severity.WARNING, "a policy allows every packet no rule matches");
+        add(ALLOW_ALL, Severity.ERROR, "a rule allows every protocol and port between very broad ranges");
+        add(EXPOSED_ADMIN_PORT, Severity.ERROR,
+                "new connections from outside the private ranges can reach an administrative or data port");
+        add(BROAD_SOURCE, Severity.WARNING, "an allow from a source prefix shorter than /8 (IPv6 /32) other than any");
+        add(IPV6_OPEN, Severity.ERROR, "traffic denied in one address family is allowed by default in the other");
+        add(NDP_BLOCKED, Severity.WARNING, "ICMPv6 neighbour discovery or packet-too-big is denied");
         add(UNUSED_NETWORK, Severity.WARNING, "a network is defined but never referenced");
         add(UNUSED_SERVICE, Severity.WARNING, "a service is defined but never referenced");
         add(CONFLICT, Severity.ERROR, "the rule never takes effect; an earlier rule with the opposite action decides some of its packets");

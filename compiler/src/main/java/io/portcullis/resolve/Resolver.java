@@ -446,6 +446,7 @@ final class Resolver {
         List<Expect> expects = new ArrayList<>();
         List<Assertion> asserts = new ArrayList<>();
         List<Waiver> pending = new ArrayList<>();
+        List<Waiver> defaultWaivers = new ArrayList<>();
         int index = 0;
         int properties = 0;
         boolean incomplete = false;
@@ -463,6 +464,10 @@ final class Resolver {
                 return null;
             }
             if (item instanceof Ast.DefaultStmt d) {
+                    if (!pending.isEmpty()) { // waivers before `default` accept policy-level findings
+                        defaultWaivers.addAll(pending);
+                        pending = new ArrayList<>();
+                    }
                     if (def != null) {
                         error(Codes.DEFAULT, d.span(), "policy '" + p.name() + "' has a second `default` (first at "
                                 + defSpan.location() + ")", "keep exactly one `default allow;` or `default deny;`");
@@ -502,14 +507,14 @@ final class Resolver {
             }
             if (!(item instanceof Ast.WaiverStmt) && !(item instanceof Ast.RuleStmt) && !pending.isEmpty()) {
                 for (Waiver w : pending) {
-                    error(Codes.WAIVER, w.span(), "a waiver must come directly before the rule it accepts a finding on",
+                    error(Codes.WAIVER, w.span(), "a waiver must come directly before the rule (or the `default`) it accepts a finding on",
                             "move `waive " + w.code() + " ...;` to the line above its rule");
                 }
                 pending = new ArrayList<>();
             }
         }
         for (Waiver w : pending) {
-            error(Codes.WAIVER, w.span(), "a waiver must come directly before the rule it accepts a finding on",
+            error(Codes.WAIVER, w.span(), "a waiver must come directly before the rule (or the `default`) it accepts a finding on",
                     "move `waive " + w.code() + " ...;` to the line above its rule");
         }
         if (def == null) {
@@ -519,7 +524,7 @@ final class Resolver {
         }
         if (incomplete) return null;
         return new ResolvedPolicy(p.name(), p.target(), def, nonIp == null ? Action.ALLOW : nonIp,
-                rules, expects, asserts, p.nameSpan(), defSpan);
+                rules, expects, asserts, p.nameSpan(), defSpan, defaultWaivers);
     }
 
     // ---- packets ----

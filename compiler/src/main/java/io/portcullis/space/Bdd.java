@@ -16,7 +16,7 @@ public final class Bdd {
     private int size;
     private int[] table; // open addressing: node ids, 0 = empty slot
     private int[] cacheKeyA, cacheKeyB, cacheOp, cacheVal;
-    private final int cacheMask;
+    private int cacheMask;
 
     public Bdd(int varCount) {
         this.varCount = varCount;
@@ -69,6 +69,17 @@ public final class Bdd {
 
     private void rehash() {
         table = new int[table.length * 2];
+        // A fixed operation cache thrashes once the diagram holds millions of nodes, and every miss recomputes a
+        // whole sub-diagram; it grows with the node table, up to 8M entries (128 MB).
+        if (cacheOp.length < table.length / 2 && cacheOp.length < 1 << 23) {
+            int cacheSize = cacheOp.length * 2;
+            cacheMask = cacheSize - 1;
+            cacheKeyA = new int[cacheSize];
+            cacheKeyB = new int[cacheSize];
+            cacheOp = new int[cacheSize];
+            cacheVal = new int[cacheSize];
+            Arrays.fill(cacheOp, -1);
+        }
         for (int n = 2; n < size; n++) {
             int h = hash(var[n], low[n], high[n]) & (table.length - 1);
             while (table[h] != 0) h = (h + 1) & (table.length - 1);

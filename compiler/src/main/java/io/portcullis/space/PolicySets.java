@@ -13,7 +13,10 @@ import java.util.List;
 public final class PolicySets {
     private final PacketSpace space;
     private final ResolvedPolicy policy;
-    private final int[] match, decided, allowedFrom;
+    private final int[] match, decided;
+    private final int[][] overlapping;
+    private final RuleIndex index;
+    private int[] before, allowedFrom;
 
     public PolicySets(PacketSpace space, ResolvedPolicy policy) {
         this.space = space;
@@ -22,21 +25,75 @@ public final class PolicySets {
         int n = policy.rules().size();
         match = new int[n];
         decided = new int[n];
-        allowedFrom = new int[n + 1];
-        int earlier = Bdd.FALSE;
+        overlapping = new int[n][];
+        index = new RuleIndex(n);
         for (int i = 0; i < n; i++) {
             match[i] = space.match(policy.rules().get(i).match());
-            decided[i] = bdd.diff(match[i], earlier);
-            earlier = bdd.or(earlier, match[i]);
+            index.add(i, policy.rules().get(i).match());
         }
-        int suffix = policy.defaultAction() == Action.ALLOW ? Bdd.TRUE : Bdd.FALSE;
-        allowedFrom[n] = suffix;
-        for (int i = n - 1; i >= 0; i--) {
-            int verdict = policy.rules().get(i).action() == Action.ALLOW ? Bdd.TRUE : Bdd.FALSE;
-            suffix = bdd.ite(match[i], verdict, suffix);
-            allowedFrom[i] = suffix;
+        // A rule's decided set depends only on the earlier rules that overlap it, so it is computed from those alone:
+        // the union of every earlier match grows with the policy and made this sweep superlinear.
+        for (int i = 0; i < n; i++) {
+            overlapping[i] = index.overlapping(policy.rules().get(i).match());
+            int d = match[i];
+            for (int j : overlapping[i]) {
+                if (j >= i || d == Bdd.FALSE) break;
+                d = bdd.diff(d, match[j]);
+            }
+            decided[i] = d;
         }
     }
+
+    /** The global sets, built on first use: they are large for large policies and most checks do without them. */
+    private void sweep() {
+        if (before != null) return;
+        Bdd bdd = space.bdd();
+        int n = match.length;
+        int[] b = new int[n + 1];
+        int earlier = Bdd.FALSE;
+        for (int i = 0; i < n; i++) {
+            b[i] = earlier;
+            earlier = bdd.or(earlier, match[i]);
+        }
+        b[n] = earlier;
+        int[] a = new int[n + 1];
+        int suffix = policy.defaultAction() == Action.ALLOW ? Bdd.TRUE : Bdd.FALSE;
+        a[n] = suffix;
+        for (int i = n - 1; i >= 0; i--) {
+            // ite(match, verdict, suffix) with a constant verdict is one apply, not three.
+            suffix = policy.rules().get(i).action() == Action.ALLOW ? bdd.or(match[i], suffix) : bdd.diff(suffix, match[i]);
+            a[i] = suffix;
+        }
+        allowedFrom = a;
+        before = b;
+    }
+
+    /**
+     * The packets of {@code set} that rules {@code from..n-1} and the default allow, walking only the rules in
+     * {@code cands} (ascending; a superset of the rules at {@code from} or later whose match meets {@code set}).
+     */
+    public int allowedWithin(int set, int[] cands, int from) {
+        Bdd bdd = space.bdd();
+        int rest = set, allow = Bdd.FALSE;
+        for (int j : cands) {
+            if (rest == Bdd.FALSE) break;
+            if (j < from) continue;
+            int hit = bdd.and(rest, match[j]);
+            if (hit == Bdd.FALSE) continue;
+            if (policy.rules().get(j).action() == Action.ALLOW) allow = bdd.or(allow, hit);
+            rest = bdd.diff(rest, hit);
+        }
+        return policy.defaultAction() == Action.ALLOW ? bdd.or(allow, rest) : allow;
+    }
+
+    /** Rules whose addresses can overlap rule {@code i}'s (ascending; i itself included). */
+    public int[] overlapping(int i) { return overlapping[i]; }
+
+    /** Rules whose addresses can overlap {@code m}'s (ascending). */
+    public int[] overlapping(io.portcullis.ir.RuleMatch m) { return index.overlapping(m); }
+
+    /** Rules whose addresses contain those of {@code p} (ascending). */
+    public int[] containing(io.portcullis.ir.Packet p) { return index.containing(p); }
 
     public PacketSpace space() { return space; }
     public ResolvedPolicy policy() { return policy; }
@@ -46,17 +103,13 @@ public final class PolicySets {
     /** Packets rule {@code i} decides: its match minus every earlier rule's. */
     public int decided(int i) { return decided[i]; }
     /** Packets the default decides. */
-    public int decidedByDefault() { return space.bdd().not(unionOfMatches()); }
+    public int decidedByDefault() { sweep(); return space.bdd().not(before[match.length]); }
+    /** Packets that rules {@code 0..i-1} match (for i = n: every rule). */
+    public int matchedBefore(int i) { sweep(); return before[i]; }
     /** Packets the policy allows. */
-    public int allowed() { return allowedFrom[0]; }
+    public int allowed() { sweep(); return allowedFrom[0]; }
     /** Packets that rules {@code i..n-1} and the default allow (for i = n: the default alone). */
-    public int allowedFrom(int i) { return allowedFrom[i]; }
-
-    private int unionOfMatches() {
-        int u = Bdd.FALSE;
-        for (int m : match) u = space.bdd().or(u, m);
-        return u;
-    }
+    public int allowedFrom(int i) { sweep(); return allowedFrom[i]; }
 
     /** The rule indices in order, for callers that iterate. */
     public List<Integer> indices() { return java.util.stream.IntStream.range(0, match.length).boxed().toList(); }

@@ -1,6 +1,7 @@
 package io.portcullis.check;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -29,7 +30,7 @@ class CheckerExactnessTest {
     @Test
     void findingsEqualBruteForceOnRandomPolicies() {
         Random random = new Random(20261125);
-        int policies = 300, findings = 0;
+        int policies = 300, findings = 0, covers = 0;
         int[] perCode = new int[5];
         for (int k = 0; k < policies; k++) {
             ResolvedPolicy p = RandomPolicies.policy(random, 2 + random.nextInt(9));
@@ -39,6 +40,11 @@ class CheckerExactnessTest {
                 if (!CONSISTENCY.contains(d.code())) continue;
                 got.add(d.rule() + ":" + d.code());
                 WitnessReplay.assertReplays(p, d);
+                if (d.code().equals(Codes.CONFLICT) || d.code().equals(Codes.SHADOWED)) {
+                    assertMinimalCover(p, d);
+                    assertMoveAboveHolds(p, d);
+                    covers++;
+                }
             }
             TreeSet<String> want = oracle(p);
             assertEquals(want, got, "policy #" + k + " " + describe(p));
@@ -51,9 +57,63 @@ class CheckerExactnessTest {
         }
         // The generator must exercise every code, or this test proves little.
         for (int c : perCode) assertTrue(c > 5, "every code is exercised: " + java.util.Arrays.toString(perCode));
+        assertTrue(covers > 50, "minimal covers were checked: " + covers);
         System.out.println("exactness: " + policies + " random policies, " + findings + " findings, universe "
                 + UNIVERSE.size() + " packets; conflict/shadowed/redundant/correlation/empty = "
                 + java.util.Arrays.toString(perCode));
+    }
+
+    static ResolvedRule rule(ResolvedPolicy p, Diagnostic d) {
+        return p.rules().stream().filter(x -> x.span() == d.span()).findFirst().orElseThrow();
+    }
+
+    /**
+     * The related rules of a dead rule cover it (every packet of the universe it matches, one of them matches), and
+     * none but the first (the rule deciding the witness, which the explanation must include) can be left out.
+     */
+    static void assertMinimalCover(ResolvedPolicy p, Diagnostic d) {
+        ResolvedRule r = rule(p, d);
+        List<Integer> rel = d.related().stream().map(Diagnostic.Related::index).toList();
+        assertTrue(rel.stream().allMatch(j -> j >= 0 && j < r.index()), "earlier rules: " + d);
+        assertTrue(covered(p, r, rel, -1), "the related rules cover the rule: " + d);
+        for (int k = 1; k < rel.size(); k++) {
+            assertTrue(!covered(p, r, rel, rel.get(k)), "cover is minimal, without " + rel.get(k) + " it is not: " + d);
+        }
+        if (d.code().equals(Codes.CONFLICT)) {
+            assertNotEquals(r.action(), p.rules().get(rel.get(0)).action(), "the cover includes an opposite rule: " + d);
+        }
+    }
+
+    private static boolean covered(ResolvedPolicy p, ResolvedRule r, List<Integer> rel, int without) {
+        for (Packet pkt : UNIVERSE) {
+            if (!Evaluator.matches(r.match(), pkt)) continue;
+            boolean hit = false;
+            for (int j : rel) if (j != without && Evaluator.matches(p.rules().get(j).match(), pkt)) hit = true;
+            if (!hit) return false;
+        }
+        return true;
+    }
+
+    /** "move it above X": with the rule moved right above X, some packet gets the rule's verdict and not today's. */
+    static void assertMoveAboveHolds(ResolvedPolicy p, Diagnostic d) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("move it above '([^']+)'").matcher(d.help());
+        if (!m.find()) {
+            assertTrue(!d.code().equals(Codes.CONFLICT), "a conflict always has a rule to move above: " + d);
+            return;
+        }
+        ResolvedRule r = rule(p, d);
+        List<ResolvedRule> moved = new ArrayList<>(p.rules());
+        moved.remove(r.index());
+        int x = -1;
+        for (int k = 0; k < moved.size(); k++) if (m.group(1).equals(moved.get(k).label())) x = k;
+        assertTrue(x >= 0, "names a rule: " + d);
+        moved.add(x, r);
+        boolean effect = false;
+        for (Packet pkt : UNIVERSE) {
+            Evaluator.Decision now = Evaluator.evaluate(p, pkt), then = Evaluator.evaluate(moved, p.defaultAction(), pkt, -1);
+            if (then.ruleIndex() == r.index() && then.action() != now.action()) effect = true;
+        }
+        assertTrue(effect, "moving it above " + m.group(1) + " changes some verdict: " + d);
     }
 
     static TreeSet<String> oracle(ResolvedPolicy p) {

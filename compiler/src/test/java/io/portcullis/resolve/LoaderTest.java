@@ -70,7 +70,7 @@ class LoaderTest {
         // The example's second expect mixes an IPv4 source with an IPv6 destination: no such packet exists.
         // Its waiver names a code from the unsafe-policy catalogue (issue 3), which this version does not report.
         // The example also defines services dns and ephemeral that no rule uses; our stand-in networks file too.
-        assertEquals(List.of("waiver@edge.policy:23:11", "bad-packet@edge.policy:27:18",
+        assertEquals(List.of("bad-packet@edge.policy:27:18",
                 "unused-network@common/networks.policy:1:9", "unused-service@edge.policy:9:9",
                 "unused-service@edge.policy:10:9"), codes(r.diagnostics()));
         assertEquals(List.of(), r.policies(), "a policy with a resolution error is left out of checking");
@@ -96,9 +96,15 @@ class LoaderTest {
                 .map(x -> x.label()).toList());
         // The example has a shadowed rule: public-web already allows tcp 443 from any to web, which covers
         // `allow https from partners to web`. And replies (allow tcp established) overlaps no-telnet on port 23.
-        assertEquals(List.of("waiver@edge.policy:23:11", "unused-network@common/networks.policy:1:9",
-                "unused-service@edge.policy:9:9", "unused-service@edge.policy:10:9", "shadowed@edge.policy:17:18",
-                "correlation@edge.policy:21:5"), found);
+        // bastion-ssh lets the world reach port 22: exposed-admin-port, accepted by the example's own waiver. The
+        // default deny also drops router advertisements and packet-too-big, which IPv6 needs (ndp-blocked).
+        assertEquals(List.of("unused-network@common/networks.policy:1:9", "unused-service@edge.policy:9:9",
+                "unused-service@edge.policy:10:9", "shadowed@edge.policy:17:18", "correlation@edge.policy:21:5",
+                "exposed-admin-port@edge.policy:24:5", "ndp-blocked@edge.policy:13:5"), found);
+        List<Diagnostic> all = checkAll(r);
+        Diagnostic bastion = all.stream().filter(d -> d.code().equals("exposed-admin-port")).findFirst().orElseThrow();
+        assertEquals("bastion host; reviewed by netops", bastion.waiver());
+        assertEquals(22, bastion.witness().dport());
         Ip src = Ip.parse("192.0.2.7").orElseThrow(), dst = Ip.parse("10.1.3.4").orElseThrow();
         assertEquals(Action.ALLOW, Evaluator.evaluate(edge, new io.portcullis.ir.Packet(Family.IPV4, src, dst,
                 ProtoClause.TCP, 40000, 443, java.util.Set.of(io.portcullis.ir.TcpFlag.SYN), 0, 0, false)).action());
@@ -195,7 +201,7 @@ class LoaderTest {
         List<Diagnostic> ds = checkAll(r);
         List<String> c = codes(ds);
         assertEquals(List.of("expect@g.policy:7:5", "assert@g.policy:9:5", "assert@g.policy:10:5", "guard@g.policy:2:5",
-                        "default-allow@g.policy:5:5"),
+                        "default-allow@g.policy:5:5", "exposed-admin-port@g.policy:5:5"),
                 c.stream().filter(x -> !x.startsWith("redundant") && !x.startsWith("correlation")).toList());
         Diagnostic guard = ds.stream().filter(d -> d.code().equals("guard")).findFirst().orElseThrow();
         assertEquals("tcp", io.portcullis.ir.Packet.protoName(guard.witness().proto(), guard.witness().family()));
@@ -230,7 +236,8 @@ class LoaderTest {
         write("b-good.policy", "policy good { default deny; allow tcp to shared; deny tcp to shared; }\n");
         Loader.LoadResult r = load(dir);
         List<String> c = codes(checkAll(r));
-        assertEquals(List.of("syntax@a-broken.policy:2:41", "conflict@b-good.policy:1:50"), c);
+        assertEquals(List.of("syntax@a-broken.policy:2:41", "conflict@b-good.policy:1:50"),
+                c.stream().filter(x -> x.startsWith("syntax") || x.startsWith("conflict")).toList());
         assertEquals(List.of("good"), r.policies().stream().map(ResolvedPolicy::name).toList(),
                 "the broken file's policy is not checked; its network still resolves for the other file");
     }
