@@ -49,6 +49,8 @@ public final class Codes {
     public static final String CODEGEN = "codegen";
     public static final String KERNEL_VERIFIER = "kernel-verifier";
     public static final String IO = "io";
+    // Input size
+    public static final String LIMIT = "limit";
 
     private static final Map<String, Entry> CATALOGUE = new LinkedHashMap<>();
 
@@ -97,6 +99,7 @@ public final class Codes {
         add(CODEGEN, Severity.ERROR, "the policy could not be compiled to eBPF");
         add(KERNEL_VERIFIER, Severity.ERROR, "the kernel verifier rejected the compiled program");
         add(IO, Severity.ERROR, "a file could not be read or written");
+        add(LIMIT, Severity.ERROR, "the input is larger than a hard limit (rules, definitions, files, list items, ...)");
     }
 
     public static Map<String, Entry> catalogue() { return java.util.Collections.unmodifiableMap(CATALOGUE); }

@@ -91,25 +91,43 @@ public final class AddrSet {
         return Collections.unmodifiableList(out);
     }
 
+    /** One merge pass over both sorted lists: the nested loop it replaces was quadratic in long except lists. */
     private static List<Range> minus(List<Range> a, List<Range> b) {
         List<Range> out = new ArrayList<>();
+        int j = 0;
         for (Range r : a) {
-            List<Range> pieces = new ArrayList<>(List.of(r));
-            for (Range s : b) {
-                List<Range> next = new ArrayList<>();
-                for (Range p : pieces) {
-                    if (s.hi.compareTo(p.lo) < 0 || s.lo.compareTo(p.hi) > 0) {
-                        next.add(p);
-                        continue;
-                    }
-                    if (s.lo.compareTo(p.lo) > 0) next.add(new Range(p.lo, s.lo.subtract(BigInteger.ONE)));
-                    if (s.hi.compareTo(p.hi) < 0) next.add(new Range(s.hi.add(BigInteger.ONE), p.hi));
-                }
-                pieces = next;
+            BigInteger lo = r.lo;
+            while (j < b.size() && b.get(j).hi.compareTo(lo) < 0) j++;
+            int k = j;
+            while (lo != null && k < b.size() && b.get(k).lo.compareTo(r.hi) <= 0) {
+                Range s = b.get(k);
+                if (s.lo.compareTo(lo) > 0) out.add(new Range(lo, s.lo.subtract(BigInteger.ONE)));
+                lo = s.hi.compareTo(r.hi) >= 0 ? null : s.hi.add(BigInteger.ONE).max(lo);
+                k++;
             }
-            out.addAll(pieces);
+            if (lo != null) out.add(new Range(lo, r.hi));
         }
         return Collections.unmodifiableList(out);
+    }
+
+    /**
+     * How many prefixes {@link #prefixes()} would return, counting no further than {@code cap} (so that a set of
+     * millions of prefixes is measured without being built).
+     */
+    public long prefixCount(long cap) {
+        long n = 0;
+        for (Family f : Family.values()) {
+            for (Range r : ranges(f)) {
+                BigInteger lo = r.lo;
+                while (lo.compareTo(r.hi) <= 0) {
+                    if (++n >= cap) return n;
+                    int size = lo.signum() == 0 ? f.bits() : Math.min(lo.getLowestSetBit(), f.bits());
+                    while (size > 0 && lo.add(BigInteger.ONE.shiftLeft(size)).subtract(BigInteger.ONE).compareTo(r.hi) > 0) size--;
+                    lo = lo.add(BigInteger.ONE.shiftLeft(size));
+                }
+            }
+        }
+        return n;
     }
 
     /** The minimal sorted list of disjoint prefixes of family {@code f} whose union is exactly this set's part of {@code f}. */

@@ -32,11 +32,16 @@ public final class Loader {
     public record LoadResult(List<ResolvedPolicy> policies, List<ResolvedGuard> guards, List<Diagnostic> diagnostics) {}
 
     public static LoadResult load(List<Path> inputs) throws InputException {
+        return load(inputs, Limits.defaults());
+    }
+
+    /** As {@link #load(List)}, within {@code limits} instead of the defaults. */
+    public static LoadResult load(List<Path> inputs, Limits limits) throws InputException {
         if (inputs.isEmpty()) throw new InputException("no policy files or directories given");
         Path cwd = Path.of("").toAbsolutePath();
         Map<Path, Ast.PolicyFile> files = new LinkedHashMap<>();
         List<Diagnostic> diagnostics = new ArrayList<>();
-        Walk walk = new Walk(files, diagnostics, cwd);
+        Walk walk = new Walk(files, diagnostics, cwd, limits);
         for (Path input : inputs) {
             Path abs = input.toAbsolutePath().normalize();
             if (!Files.exists(abs)) throw new InputException("no such file or directory: " + input);
@@ -48,9 +53,9 @@ public final class Loader {
                 } catch (IOException e) {
                     throw new InputException("cannot read directory " + input + ": " + e.getMessage());
                 }
-                for (Path f : found) walk.visit(f, abs, null);
+                for (Path f : found) walk.visit(f, abs, null, 0);
             } else {
-                walk.visit(abs, abs.getParent(), null);
+                walk.visit(abs, abs.getParent(), null, 0);
             }
         }
         // A policy in a file with syntax errors lost the statements that did not parse: checking what is left would
@@ -59,12 +64,14 @@ public final class Loader {
         for (Diagnostic d : diagnostics) {
             if (d.severity() == io.portcullis.diag.Severity.ERROR && d.span() != null) broken.add(d.span().file());
         }
-        return new Resolver(List.copyOf(files.values()), diagnostics, broken).resolve();
+        // Past a per-run limit nothing is resolved: a partial run would report findings about inputs nobody gave.
+        if (walk.overRun) return new LoadResult(List.of(), List.of(), List.copyOf(diagnostics));
+        return new Resolver(List.copyOf(files.values()), diagnostics, broken, limits).resolve();
     }
 
     /** Resolves a packet literal (ICMP names, default flags); problems go to {@code diagnostics}, and null is returned. */
     public static io.portcullis.ir.Packet resolvePacket(Ast.PacketLit lit, List<Diagnostic> diagnostics) {
-        return new Resolver(List.of(), diagnostics, java.util.Set.of()).packet(lit);
+        return new Resolver(List.of(), diagnostics, java.util.Set.of(), Limits.defaults()).packet(lit);
     }
 
     /** Loads one file (and its imports) for {@code eval}. */
@@ -79,23 +86,48 @@ public final class Loader {
         final List<Diagnostic> diagnostics;
         final Path cwd;
         final Map<Path, Boolean> onStack = new HashMap<>();
+        final Limits limits;
+        /** Files read or refused so far, and whether the files-per-run limit was passed. */
+        int seen;
+        boolean overRun;
 
-        Walk(Map<Path, Ast.PolicyFile> files, List<Diagnostic> diagnostics, Path cwd) {
+        Walk(Map<Path, Ast.PolicyFile> files, List<Diagnostic> diagnostics, Path cwd, Limits limits) {
             this.files = files;
             this.diagnostics = diagnostics;
             this.cwd = cwd;
+            this.limits = limits;
         }
 
-        void visit(Path file, Path root, Span importedAt) throws InputException {
+        /** {@code depth}: how many imports led here (0 for a file given on the command line). */
+        void visit(Path file, Path root, Span importedAt, int depth) throws InputException {
             if (Boolean.TRUE.equals(onStack.get(file))) {
                 diagnostics.add(Diagnostic.error(Codes.IMPORT_CYCLE, importedAt,
                         "import cycle: " + display(file) + " imports itself through this import",
                         "remove one of the imports; move shared definitions into a file that imports nothing"));
                 return;
             }
-            if (files.containsKey(file)) return;
+            if (files.containsKey(file) || overRun) return;
+            if (++seen > limits.filesPerRun()) {
+                overRun = true;
+                Span at = importedAt != null ? importedAt : Span.of(new SourceFile(file, display(file), ""), 1, 1, 1);
+                diagnostics.add(Limits.error(at, "this run reads more than " + Limits.count(limits.filesPerRun())
+                                + " files; " + display(file) + " is one too many, and nothing was checked",
+                        "files-per-run", "check fewer files at a time, or merge small files"));
+                return;
+            }
             SourceFile source;
             try {
+                // Checked before reading: a huge file must not be read into memory only to be refused.
+                long size = Files.size(file);
+                if (size > limits.fileBytes()) {
+                    SourceFile empty = new SourceFile(file, display(file), "");
+                    diagnostics.add(Limits.error(Span.of(empty, 1, 1, 1), "file is " + Limits.count(size)
+                                    + " bytes, more than the " + Limits.count(limits.fileBytes()) + " a policy file may have",
+                            "file-bytes", "split it into several files, for example one per policy, with shared "
+                                    + "definitions in an imported file"));
+                    files.put(file, new Ast.PolicyFile(empty, List.of(), List.of(), List.of(), List.of(), List.of()));
+                    return;
+                }
                 byte[] bytes = Files.readAllBytes(file);
                 String text = StandardCharsets.UTF_8.newDecoder()
                         .onMalformedInput(CodingErrorAction.REPORT)
@@ -112,7 +144,7 @@ public final class Loader {
                         "check the path; imports are relative to the importing file"));
                 return;
             }
-            PolicyParser.ParseResult parsed = PolicyParser.parse(source);
+            PolicyParser.ParseResult parsed = PolicyParser.parse(source, limits);
             diagnostics.addAll(parsed.diagnostics());
             files.put(file, parsed.file());
             onStack.put(file, true);
@@ -130,7 +162,14 @@ public final class Loader {
                             "imports are relative to the importing file (" + display(file.getParent()) + ")"));
                     continue;
                 }
-                visit(target, root, imp.span());
+                if (depth + 1 > limits.importDepth() && !files.containsKey(target)) {
+                    diagnostics.add(Limits.error(imp.span(), "this import is " + Limits.count(depth + 1)
+                                    + " imports deep, more than the " + Limits.count(limits.importDepth()) + " allowed",
+                            "import-depth", "import the shared file directly from where it is needed instead of "
+                                    + "through a chain of files"));
+                    continue;
+                }
+                visit(target, root, imp.span(), depth + 1);
             }
             onStack.put(file, false);
         }

@@ -48,16 +48,70 @@ final class Resolver {
     private int errors;
 
     private final Set<io.portcullis.diag.SourceFile> broken;
+    private final Limits limits;
+    private final Set<String> depthReported = new java.util.HashSet<>();
 
-    Resolver(List<Ast.PolicyFile> files, List<Diagnostic> diagnostics, Set<io.portcullis.diag.SourceFile> broken) {
+    Resolver(List<Ast.PolicyFile> files, List<Diagnostic> diagnostics, Set<io.portcullis.diag.SourceFile> broken,
+             Limits limits) {
         this.files = files;
         this.diagnostics = diagnostics;
         this.broken = broken;
+        this.limits = limits;
+    }
+
+    /**
+     * The per-run limits are checked before anything is resolved, so that one error replaces the run; a run that
+     * resolved half its input would report findings about a selection nobody chose.
+     */
+    private boolean withinRunLimits() {
+        long definitions = 0, policies = 0, rules = 0;
+        for (Ast.PolicyFile f : files) {
+            for (Ast.NetworkDef n : f.networks()) {
+                if (++definitions > limits.definitionsPerRun()) return overRun(n.nameSpan(), "defines more than "
+                        + Limits.count(limits.definitionsPerRun()) + " networks and services", "definitions-per-run",
+                        "check fewer files at a time, or merge definitions into lists");
+            }
+            for (Ast.ServiceDef sv : f.services()) {
+                if (++definitions > limits.definitionsPerRun()) return overRun(sv.nameSpan(), "defines more than "
+                        + Limits.count(limits.definitionsPerRun()) + " networks and services", "definitions-per-run",
+                        "check fewer files at a time, or merge definitions into lists");
+            }
+        }
+        for (Ast.PolicyFile f : files) {
+            List<Span> heads = new ArrayList<>();
+            for (Ast.PolicyDef p : f.policies()) heads.add(p.nameSpan());
+            for (Ast.GuardDef g : f.guards()) heads.add(g.nameSpan());
+            heads.sort(java.util.Comparator.comparingInt(Span::line).thenComparingInt(Span::column));
+            for (Span at : heads) {
+                if (++policies > limits.policiesPerRun()) return overRun(at, "has more than "
+                        + Limits.count(limits.policiesPerRun()) + " policies and guards", "policies-per-run",
+                        "check fewer files at a time, or merge small policies");
+            }
+        }
+        for (Ast.PolicyFile f : files) {
+            for (Ast.PolicyDef p : f.policies()) {
+                for (Ast.PolicyItem item : p.items()) {
+                    if (item instanceof Ast.RuleStmt && ++rules > limits.rulesPerRun()) {
+                        return overRun(item.span(), "has more than " + Limits.count(limits.rulesPerRun())
+                                + " rules in all its policies", "rules-per-run", "check fewer policies at a time");
+                    }
+                }
+            }
+        }
+        return true;
+    }
+
+    private boolean overRun(Span at, String what, String name, String help) {
+        errors++;
+        diagnostics.add(Limits.error(at, "this run " + what + "; this is the first one past the limit, and nothing was "
+                + "checked", name, help));
+        return false;
     }
 
     Loader.LoadResult resolve() {
         Map<String, Ast.PolicyDef> policies = new LinkedHashMap<>();
         Map<String, Ast.GuardDef> guards = new LinkedHashMap<>();
+        if (!withinRunLimits()) return new Loader.LoadResult(List.of(), List.of(), List.copyOf(diagnostics));
         for (Ast.PolicyFile f : files) {
             for (Ast.NetworkDef n : f.networks()) define(networks, n.name(), n, n.nameSpan(), "network", networks.get(n.name()) == null ? null : networks.get(n.name()).nameSpan());
             for (Ast.ServiceDef s : f.services()) define(services, s.name(), s, s.nameSpan(), "service", services.get(s.name()) == null ? null : services.get(s.name()).nameSpan());
@@ -71,6 +125,12 @@ final class Resolver {
         for (Ast.GuardDef g : guards.values()) {
             int before = errors;
             List<Assertion> asserts = new ArrayList<>();
+            if (g.asserts().size() > limits.propertiesPerPolicy()) {
+                error(g.asserts().get(limits.propertiesPerPolicy()).span(), "guard '" + g.name() + "' has more than "
+                        + Limits.count(limits.propertiesPerPolicy()) + " asserts", "properties-per-policy",
+                        "split it into several guards");
+                continue;
+            }
             for (Ast.AssertStmt a : g.asserts()) {
                 RuleMatch m = match(a.match());
                 if (m != null) asserts.add(new Assertion(a.action(), m, a.span(), a.text()));
@@ -115,6 +175,12 @@ final class Resolver {
         diagnostics.add(Diagnostic.error(code, span, message, help));
     }
 
+    /** A {@code limit} error. */
+    private void error(Span span, String message, String name, String help) {
+        errors++;
+        diagnostics.add(Limits.error(span, message, name, help));
+    }
+
     // ---- networks ----
 
     private AddrSet network(String name, Span usedAt) {
@@ -134,6 +200,10 @@ final class Resolver {
                     "break the cycle: a network may only refer to networks that do not refer back to it");
             return null;
         }
+        if (resolving.size() >= limits.definitionDepth()) {
+            depthError(usedAt, "network", name);
+            return null;
+        }
         resolving.add(key);
         AddrSet v = addrs(def.value());
         resolving.remove(resolving.size() - 1);
@@ -142,16 +212,39 @@ final class Resolver {
         return v;
     }
 
+    /** Resolution recurses once per level of names, so a long chain of names would otherwise end in a stack overflow. */
+    private void depthError(Span usedAt, String kind, String name) {
+        // A chain thousands of names long would otherwise report again every definitionDepth names.
+        if (!depthReported.add(kind)) {
+            errors++;
+            return;
+        }
+        error(usedAt, "this reference to " + kind + " '" + name + "' is more than "
+                        + Limits.count(limits.definitionDepth()) + " " + kind + "s deep: " + resolving.get(0) + " -> ... -> "
+                        + resolving.get(resolving.size() - 1) + " -> " + kind + " " + name, "definition-depth",
+                "refer to the innermost " + kind + "s directly instead of through a long chain of names");
+    }
+
     private AddrSet addrs(Ast.AddrExpr e) {
         if (e == null) return AddrSet.any();
         AddrSet inc = items(e.include());
         AddrSet exc = e.except() == null ? AddrSet.EMPTY : items(e.except());
         if (inc == null || exc == null) return null;
-        return inc.minus(exc);
+        AddrSet out = inc.minus(exc);
+        // An except punches holes that each cost up to 2 x 128 prefixes, and the engine pays per prefix.
+        long count = out.prefixCount(limits.prefixesPerSet() + 1L);
+        if (count > limits.prefixesPerSet()) {
+            error(e.span(), "these addresses flatten to more than " + Limits.count(limits.prefixesPerSet())
+                            + " CIDR prefixes (each `except` hole splits the ranges around it)", "prefixes-per-set",
+                    "list fewer exceptions, or exclude them with earlier deny rules instead of `except`");
+            return null;
+        }
+        return out;
     }
 
     private AddrSet items(List<Ast.AddrItem> items) {
-        AddrSet out = AddrSet.EMPTY;
+        // A balanced union: adding n items one by one re-sorts a growing list n times (quadratic on long lists).
+        List<AddrSet> sets = new ArrayList<>(items.size());
         boolean ok = true;
         for (Ast.AddrItem it : items) {
             AddrSet s;
@@ -168,9 +261,16 @@ final class Resolver {
                 s = network(n.name(), n.span());
             }
             if (s == null) ok = false;
-            else out = out.union(s);
+            else sets.add(s);
         }
-        return ok ? out : null;
+        if (!ok) return null;
+        if (sets.isEmpty()) return AddrSet.EMPTY;
+        while (sets.size() > 1) {
+            List<AddrSet> next = new ArrayList<>((sets.size() + 1) / 2);
+            for (int i = 0; i < sets.size(); i += 2) next.add(i + 1 < sets.size() ? sets.get(i).union(sets.get(i + 1)) : sets.get(i));
+            sets = next;
+        }
+        return sets.get(0);
     }
 
     // ---- services ----
@@ -190,6 +290,10 @@ final class Resolver {
             error(Codes.CYCLE, usedAt, "service '" + name + "' is defined in terms of itself: "
                     + String.join(" -> ", resolving.subList(resolving.indexOf(key), resolving.size())) + " -> " + key,
                     "break the cycle: a service may only refer to services that do not refer back to it");
+            return null;
+        }
+        if (resolving.size() >= limits.definitionDepth()) {
+            depthError(usedAt, "service", name);
             return null;
         }
         resolving.add(key);
@@ -344,7 +448,21 @@ final class Resolver {
         List<Waiver> pending = new ArrayList<>();
         List<Waiver> defaultWaivers = new ArrayList<>();
         int index = 0;
+        int properties = 0;
+        boolean incomplete = false;
         for (Ast.PolicyItem item : p.items()) {
+            if (item instanceof Ast.RuleStmt && index >= limits.rulesPerPolicy()) {
+                error(item.span(), "policy '" + p.name() + "' has more than " + Limits.count(limits.rulesPerPolicy())
+                        + " rules; this is the first one past the limit", "rules-per-policy",
+                        "split the policy, for example by destination, into policies on separate interfaces");
+                return null;
+            }
+            if ((item instanceof Ast.ExpectStmt || item instanceof Ast.AssertStmt) && ++properties > limits.propertiesPerPolicy()) {
+                error(item.span(), "policy '" + p.name() + "' has more than " + Limits.count(limits.propertiesPerPolicy())
+                        + " expects and asserts; this is the first one past the limit", "properties-per-policy",
+                        "keep the ones that test distinct behaviour, or split the policy");
+                return null;
+            }
             if (item instanceof Ast.DefaultStmt d) {
                     if (!pending.isEmpty()) { // waivers before `default` accept policy-level findings
                         defaultWaivers.addAll(pending);
@@ -375,6 +493,9 @@ final class Resolver {
             } else if (item instanceof Ast.RuleStmt r) {
                     RuleMatch m = match(r.match());
                     if (m != null) rules.add(new ResolvedRule(index, r.label(), r.action(), m, r.span(), pending));
+                    // A rule over a definition that failed (reported once, at the definition) is missing: checking
+                    // the policy without it would report findings about a policy nobody wrote.
+                    else incomplete = true;
                     index++;
                     pending = new ArrayList<>();
             } else if (item instanceof Ast.ExpectStmt e) {
@@ -401,6 +522,7 @@ final class Resolver {
                     "add `default deny;` (or `default allow;`) to the policy");
             return null;
         }
+        if (incomplete) return null;
         return new ResolvedPolicy(p.name(), p.target(), def, nonIp == null ? Action.ALLOW : nonIp,
                 rules, expects, asserts, p.nameSpan(), defSpan, defaultWaivers);
     }

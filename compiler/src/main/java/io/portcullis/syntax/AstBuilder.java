@@ -69,9 +69,11 @@ final class AstBuilder {
 
     private final Positions pos;
     private final List<Diagnostic> diagnostics = new ArrayList<>();
+    private final int maxListItems;
 
-    AstBuilder(Positions pos) {
+    AstBuilder(Positions pos, int maxListItems) {
         this.pos = pos;
+        this.maxListItems = maxListItems;
     }
 
     List<Diagnostic> diagnostics() { return diagnostics; }
@@ -111,7 +113,7 @@ final class AstBuilder {
 
     private Ast.ServiceDef service(ServiceDefContext c) {
         List<Ast.ServiceItem> items = new ArrayList<>();
-        for (ServiceItemContext i : c.serviceList().serviceItem()) items.addAll(serviceItem(i));
+        for (ServiceItemContext i : bounded(c.serviceList().serviceItem(), "services")) items.addAll(serviceItem(i));
         return new Ast.ServiceDef(c.NAME().getText(), List.copyOf(items), span(c), pos.token(c.NAME().getSymbol()));
     }
 
@@ -126,7 +128,7 @@ final class AstBuilder {
             IcmpValueContext codeCtx = i.icmpSpec().icmpValue();
             Ast.IcmpValue code = codeCtx == null ? null : icmpValue(codeCtx, "ICMP code");
             List<Ast.IcmpValue> types = new ArrayList<>();
-            for (IcmpValueContext v : i.icmpSpec().icmpList().icmpValue()) types.add(icmpValue(v, "ICMP type"));
+            for (IcmpValueContext v : bounded(i.icmpSpec().icmpList().icmpValue(), "ICMP types")) types.add(icmpValue(v, "ICMP type"));
             return List.of(new Ast.IcmpItem(v6, List.copyOf(types), code, sp));
         }
         if (c instanceof ProtoServiceContext p) {
@@ -263,7 +265,7 @@ final class AstBuilder {
         Ast.IcmpValue code = null;
         if (!specs.isEmpty()) {
             IcmpSpecContext spec = specs.get(0);
-            for (IcmpValueContext v : spec.icmpList().icmpValue()) types.add(icmpValue(v, "ICMP type"));
+            for (IcmpValueContext v : bounded(spec.icmpList().icmpValue(), "ICMP types")) types.add(icmpValue(v, "ICMP type"));
             if (spec.icmpValue() != null) code = icmpValue(spec.icmpValue(), "ICMP code");
         }
         Span sp = span(c);
@@ -302,7 +304,7 @@ final class AstBuilder {
 
     private List<Ast.AddrItem> addrList(AddrListContext c) {
         List<Ast.AddrItem> out = new ArrayList<>();
-        for (AddrItemContext i : c.addrItem()) {
+        for (AddrItemContext i : bounded(c.addrItem(), "addresses")) {
             Ast.AddrItem item = addrItem(i);
             if (item != null) out.add(item);
         }
@@ -360,7 +362,7 @@ final class AstBuilder {
 
     private List<Ast.PortRange> ports(PortListContext c) {
         List<Ast.PortRange> out = new ArrayList<>();
-        for (PortRangeContext r : c.portRange()) {
+        for (PortRangeContext r : bounded(c.portRange(), "ports")) {
             Ast.PortRange pr = portRange(r);
             if (pr != null) out.add(pr);
         }
@@ -411,7 +413,7 @@ final class AstBuilder {
         Set<TcpFlag> flags = null;
         if (c.FLAGS() != null) {
             flags = EnumSet.noneOf(TcpFlag.class);
-            for (TerminalNode n : c.flagList().NAME()) {
+            for (TerminalNode n : boundedTokens(c.flagList().NAME(), "TCP flags")) {
                 TcpFlag f = flag(n.getText());
                 if (f == null) {
                     diagnostics.add(Diagnostic.error(Codes.SYNTAX, pos.token(n.getSymbol()),
@@ -470,6 +472,28 @@ final class AstBuilder {
 
     // ------------------------------------------------------------------ helpers
 
+    /**
+     * The first {@code maxListItems} items of a {@code { ... }} list; past that one {@code limit} error at the first
+     * item too many. The rest is dropped so that a generated list cannot make every later stage pay for it.
+     */
+    private <T extends ParserRuleContext> List<T> bounded(List<T> items, String what) {
+        if (items.size() <= maxListItems) return items;
+        diagnostics.add(listLimit(span(items.get(maxListItems)), what));
+        return items.subList(0, maxListItems);
+    }
+
+    private List<TerminalNode> boundedTokens(List<TerminalNode> items, String what) {
+        if (items.size() <= maxListItems) return items;
+        diagnostics.add(listLimit(pos.token(items.get(maxListItems).getSymbol()), what));
+        return items.subList(0, maxListItems);
+    }
+
+    private Diagnostic listLimit(Span at, String what) {
+        return io.portcullis.resolve.Limits.error(at, "this list of " + what + " has more than "
+                        + io.portcullis.resolve.Limits.count(maxListItems) + " items, the most one `{ ... }` list may hold",
+                "list-items", "split it into several networks or services and list their names instead");
+    }
+
     private Span span(ParserRuleContext c) {
         Token stop = c.stop;
         if (stop != null && stop.getTokenIndex() < c.start.getTokenIndex()) stop = null;
@@ -478,7 +502,12 @@ final class AstBuilder {
 
     private String text(ParserRuleContext c) {
         if (c.stop == null || c.stop.getTokenIndex() < c.start.getTokenIndex()) return "";
-        return pos.slice(pos.startChar(c.start), pos.endChar(c.stop));
+        String s = pos.slice(pos.startChar(c.start), pos.endChar(c.stop));
+        // Messages quote this text on one line: a match written over several lines, or with comments, is folded.
+        if (s.indexOf('\n') >= 0 || s.indexOf('\r') >= 0 || s.indexOf('#') >= 0) {
+            s = s.replaceAll("#[^\r\n]*", " ").replaceAll("\\s+", " ").trim();
+        }
+        return s;
     }
 
     private static String unquote(Token t) {

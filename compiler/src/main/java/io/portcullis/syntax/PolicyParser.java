@@ -2,8 +2,10 @@ package io.portcullis.syntax;
 
 import io.portcullis.diag.Diagnostic;
 import io.portcullis.diag.SourceFile;
+import io.portcullis.diag.Span;
 import io.portcullis.grammar.PolicyLexer;
 import io.portcullis.model.Ast;
+import io.portcullis.resolve.Limits;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -22,18 +24,32 @@ public final class PolicyParser {
     public record PacketResult(Ast.PacketLit packet, List<Diagnostic> diagnostics) {}
 
     public static ParseResult parse(SourceFile source) {
-        Session s = new Session(source);
+        return parse(source, Limits.defaults());
+    }
+
+    /** As {@link #parse(SourceFile)}, within {@code limits} (items in one list, errors reported for the file). */
+    public static ParseResult parse(SourceFile source, Limits limits) {
+        Session s = new Session(source, limits.errorsPerFile(), limits.tokensPerFile());
+        if (s.tokenPastLimit != null) {
+            Diagnostic d = Limits.error(s.positions.token(s.tokenPastLimit), "this file has more than "
+                            + Limits.count(limits.tokensPerFile()) + " tokens (words, numbers, addresses and punctuation); "
+                            + "this is the first one past the limit, and the file was not parsed", "tokens-per-file",
+                    "split it into several files, for example one per policy, with shared definitions in an imported file");
+            return new ParseResult(new Ast.PolicyFile(source, List.of(), List.of(), List.of(), List.of(), List.of()),
+                    List.of(d));
+        }
         io.portcullis.grammar.PolicyParser.FileContext tree = s.parser.file();
-        AstBuilder builder = new AstBuilder(s.positions);
+        AstBuilder builder = new AstBuilder(s.positions, limits.listItems());
         Ast.PolicyFile file = builder.file(tree);
         return new ParseResult(file, s.finish(builder.diagnostics()));
     }
 
     /** Parses one packet in LANGUAGE.md's packet syntax, the whole text (as given to {@code portcullis eval}). */
     public static PacketResult parsePacket(SourceFile source) {
-        Session s = new Session(source);
+        Limits limits = Limits.defaults();
+        Session s = new Session(source, limits.errorsPerFile(), Integer.MAX_VALUE);
         io.portcullis.grammar.PolicyParser.PacketOnlyContext tree = s.parser.packetOnly();
-        AstBuilder builder = new AstBuilder(s.positions);
+        AstBuilder builder = new AstBuilder(s.positions, limits.listItems());
         Ast.PacketLit packet = null;
         if (s.reporter.diagnostics().isEmpty() && !AstBuilder.broken(tree)) packet = builder.packet(tree.packet());
         List<Diagnostic> diagnostics = s.finish(builder.diagnostics());
@@ -46,14 +62,27 @@ public final class PolicyParser {
         final SyntaxReporter reporter;
         final io.portcullis.grammar.PolicyParser parser;
 
-        Session(SourceFile source) {
+        final int maxErrors;
+        /** The first token past the tokens-per-file limit, or null; when set, nothing else was done. */
+        Token tokenPastLimit;
+
+        Session(SourceFile source, int maxErrors, int maxTokens) {
+            this.maxErrors = maxErrors;
             positions = new Positions(source);
-            reporter = new SyntaxReporter(positions);
+            reporter = new SyntaxReporter(positions, maxErrors);
             PolicyLexer lexer = new PolicyLexer(CharStreams.fromString(source.text(), source.displayName()));
             lexer.removeErrorListeners();
             lexer.addErrorListener(reporter);
-            CommonTokenStream tokens = new CommonTokenStream(lexer);
+            // Tokens and the parse tree cost about 100 bytes of heap per token however few bytes of text each took
+            // (a file of ';' is one token per byte), so the lexer stops at the limit instead of the parser failing later.
+            Bounded bounded = new Bounded(lexer, maxTokens);
+            CommonTokenStream tokens = new CommonTokenStream(bounded);
             tokens.fill();
+            tokenPastLimit = bounded.pastLimit;
+            if (tokenPastLimit != null) {
+                parser = null;
+                return;
+            }
             reporter.indexStatements(tokens.getTokens());
             reportLexicalErrors(tokens.getTokens());
             parser = new io.portcullis.grammar.PolicyParser(tokens);
@@ -90,8 +119,55 @@ public final class PolicyParser {
             List<Diagnostic> all = new ArrayList<>(reporter.diagnostics());
             all.addAll(semantic);
             all.sort(Comparator.comparingInt((Diagnostic d) -> d.span().line()).thenComparingInt(d -> d.span().column()));
+            // A generated or binary file can hold an error every few bytes; past the first few hundred they are noise
+            // and cost memory. The reporter already stopped keeping syntax errors; this bounds the rest.
+            if (all.size() > maxErrors || reporter.dropped() > 0) {
+                int shown = Math.min(all.size(), maxErrors);
+                int more = all.size() - shown + reporter.dropped();
+                Span at = all.size() > shown ? all.get(shown).span() : reporter.firstDropped();
+                all = new ArrayList<>(all.subList(0, shown));
+                all.add(Limits.error(at, "more than " + Limits.count(maxErrors) + " errors in this file: this one and "
+                        + Limits.count(more - 1) + " more are not shown", "errors-per-file",
+                        "fix the errors above first; if this is not a policy file, keep it out of the checked directory"));
+            }
             return List.copyOf(all);
         }
+    }
+
+    /** The lexer's tokens, ending early (with EOF) at the first token past {@code max}. */
+    private static final class Bounded implements org.antlr.v4.runtime.TokenSource {
+        final PolicyLexer lexer;
+        final int max;
+        int count;
+        Token pastLimit;
+
+        Bounded(PolicyLexer lexer, int max) {
+            this.lexer = lexer;
+            this.max = max;
+        }
+
+        @Override public Token nextToken() {
+            if (pastLimit != null) return eof();
+            Token t = lexer.nextToken();
+            if (t.getType() != Token.EOF && ++count > max) {
+                pastLimit = t;
+                return eof();
+            }
+            return t;
+        }
+
+        private Token eof() {
+            return lexer.getTokenFactory().create(new org.antlr.v4.runtime.misc.Pair<>(this, lexer.getInputStream()),
+                    Token.EOF, "<EOF>", Token.DEFAULT_CHANNEL, pastLimit.getStartIndex(), pastLimit.getStartIndex() - 1,
+                    pastLimit.getLine(), pastLimit.getCharPositionInLine());
+        }
+
+        @Override public int getLine() { return lexer.getLine(); }
+        @Override public int getCharPositionInLine() { return lexer.getCharPositionInLine(); }
+        @Override public org.antlr.v4.runtime.CharStream getInputStream() { return lexer.getInputStream(); }
+        @Override public String getSourceName() { return lexer.getSourceName(); }
+        @Override public void setTokenFactory(org.antlr.v4.runtime.TokenFactory<?> factory) { lexer.setTokenFactory(factory); }
+        @Override public org.antlr.v4.runtime.TokenFactory<?> getTokenFactory() { return lexer.getTokenFactory(); }
     }
 
     private static String show(String text) {

@@ -135,6 +135,21 @@ final class RecoveringErrorStrategy extends DefaultErrorStrategy {
 
     // ------------------------------------------------------------------ recovery
 
+    /**
+     * ANTLR's generated code for a choice of tokens ({@code addrItem : DOTTED | IPV6 | ...}) drops the token conjured
+     * here, unlike {@code Parser.match} for a single token, which records it as an error node. Without that node the
+     * rule's context is empty yet looks intact, and the AST builder would read a token that is not there; so record it.
+     */
+    @Override
+    public Token recoverInline(Parser p) throws RecognitionException {
+        boolean choice = getExpectedTokens(p).size() > 1;
+        Token t = super.recoverInline(p);
+        if (choice && t.getTokenIndex() == -1 && p.getBuildParseTree()) {
+            p.getContext().addErrorNode(p.createErrorNode(p.getContext(), t));
+        }
+        return t;
+    }
+
     /** A missing ';' is only conjured at a line break; on the same line the real mistake is the word that follows. */
     @Override
     protected boolean singleTokenInsertion(Parser p) {

@@ -22,9 +22,28 @@ final class SyntaxReporter extends BaseErrorListener {
     private final List<Diagnostic> diagnostics = new ArrayList<>();
     private final Set<Integer> statementsWithError = new HashSet<>();
     private int[] statementOfToken = new int[0];
+    private final int maxErrors;
+    private int dropped;
 
-    SyntaxReporter(Positions positions) {
+    SyntaxReporter(Positions positions, int maxErrors) {
         this.positions = positions;
+        this.maxErrors = maxErrors;
+    }
+
+    private Span firstDropped;
+
+    /** Errors found past {@code maxErrors}: counted, not kept. */
+    int dropped() { return dropped; }
+
+    /** Where the first error not kept is, or null. */
+    Span firstDropped() { return firstDropped; }
+
+    private void add(Diagnostic d) {
+        if (diagnostics.size() < maxErrors) {
+            diagnostics.add(d);
+        } else if (dropped++ == 0) {
+            firstDropped = d.span();
+        }
     }
 
     Positions positions() { return positions; }
@@ -56,7 +75,7 @@ final class SyntaxReporter extends BaseErrorListener {
     /** Reports a syntax error unless the statement holding {@code anchor} already has one. */
     void report(Token anchor, Span span, String message, String help) {
         if (!statementsWithError.add(statementOf(anchor))) return;
-        diagnostics.add(Diagnostic.error(Codes.SYNTAX, span, message, help));
+        add(Diagnostic.error(Codes.SYNTAX, span, message, help));
     }
 
     /** ANTLR's own reports, if any path of the runtime still produces one; the strategy normally words them itself. */
@@ -66,7 +85,7 @@ final class SyntaxReporter extends BaseErrorListener {
         if (offendingSymbol instanceof Token t) {
             report(t, positions.token(t), msg, null);
         } else {
-            diagnostics.add(Diagnostic.error(Codes.SYNTAX,
+            add(Diagnostic.error(Codes.SYNTAX,
                     Span.of(positions.file(), line, charPositionInLine + 1, 1), msg, null));
         }
     }

@@ -124,8 +124,9 @@ RBRACE      : '}' ;
 LBRACK      : '[' ;
 RBRACK      : ']' ;
 
-COMMENT     : '#' ~[\r\n]* -> channel(HIDDEN) ;
-WS          : [ \t\r\n\f]+ -> channel(HIDDEN) ;
+// Skipped, not hidden: nothing reads them, and on a large file a token object per blank run doubles the lexer's heap.
+COMMENT     : '#' ~[\r\n]* -> skip ;
+WS          : [ \t\r\n\f]+ -> skip ;
 
 // Never a lexer error: bad text becomes a token on its own channel that the compiler reports once.
 UNTERMINATED_STRING : '"' (~["\\\r\n] | '\\' ~[\r\n])* ('\\')? -> channel(2) ;
