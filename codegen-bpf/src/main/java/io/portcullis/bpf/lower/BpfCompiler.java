@@ -84,7 +84,8 @@ public final class BpfCompiler {
         LLVMBasicBlockRef nonIp = ir.block("nonip");
         LLVMBasicBlockRef v4 = ir.block("rules.v4");
         LLVMBasicBlockRef v6 = ir.block("rules.v6");
-        ParserLowering.emit(ir, fields, data, end, v4, v6, nonIp, malformed);
+        if (policy.target().ethernet()) ParserLowering.emit(ir, fields, data, end, v4, v6, nonIp, malformed);
+        else ParserLowering.emitFromIp(ir, fields, data, end, v4, v6, nonIp, malformed);
 
         ir.at(malformed);
         ir.ret(deny);
