@@ -35,15 +35,34 @@ public final class BpfCompiler {
     private record Output(byte[] object, String ir) {}
 
     private static Output build(ResolvedPolicy policy, boolean wantIr) throws CodegenException {
+        return build(policy, wantIr, Strategy.DIAGRAM);
+    }
+
+    private static Output build(ResolvedPolicy policy, boolean wantIr, Strategy strategy) throws CodegenException {
         ContextLayout layout = ContextLayout.of(policy.target());
-        LLVMTargetMachineRef tm = ObjectEmitter.targetMachine();
+        DecisionDiagram.Diagram[] diagrams = new DecisionDiagram.Diagram[2];
+        long estimate = 0;
+        if (strategy == Strategy.DIAGRAM) {
+            for (Family f : new Family[] {Family.IPV4, Family.IPV6}) {
+                diagrams[f.ordinal()] = diagram(policy, f);
+                estimate += estimateInstructions(diagrams[f.ordinal()], f);
+            }
+        } else {
+            estimate = 40L * policy.rules().size();
+        }
+        if (estimate > MAX_INSNS) {
+            throw new CodegenException(Limits.PROGRAM_LENGTH, "the program would have about " + estimate
+                    + " instructions, over the kernel's limit of " + MAX_INSNS + " instructions per program");
+        }
+        LLVMTargetMachineRef tm = ObjectEmitter.targetMachine(estimate > NEAR_JUMP_INSNS ? ObjectEmitter.CPU_FAR_JUMPS
+                : ObjectEmitter.CPU);
         LLVMContextRef ctx = LLVMContextCreate();
         LLVMModuleRef module = LLVMModuleCreateWithNameInContext("portcullis", ctx);
         Ir ir = new Ir(ctx, module);
         try {
             ObjectEmitter.configure(module, tm);
             license(ir);
-            program(ir, policy, layout);
+            program(ir, policy, layout, strategy, diagrams);
             byte[] object = ObjectEmitter.emit(module, tm);
             return new Output(object, wantIr ? ObjectEmitter.text(module) : null);
         } finally {
@@ -63,7 +82,37 @@ public final class BpfCompiler {
         LLVMSetLinkage(g, LLVMExternalLinkage);
     }
 
-    private static void program(Ir ir, ResolvedPolicy policy, ContextLayout layout) {
+    /** How the rules are decided: the decision diagram, or the linear chain (kept as the benchmark's baseline). */
+    public enum Strategy { DIAGRAM, LINEAR }
+
+    /** The kernel's limit on program length for privileged loaders (BPF_COMPLEXITY_LIMIT_INSNS). */
+    public static final int MAX_INSNS = 1_000_000;
+    /** Work (rule-list entries visited) after which the single diagram gives way to the grouped one. */
+    static final long SINGLE_BUDGET_PER_TERM = 16, SINGLE_BUDGET_BASE = 20_000;
+    /** Work after which compilation gives up: far past anything that could fit the program-length limit. */
+    static final long BUDGET = 40_000_000;
+
+    /** Compiles with the given strategy (the benchmark compares both). */
+    public static byte[] compile(ResolvedPolicy policy, Strategy strategy) throws CodegenException {
+        return build(policy, false, strategy).object;
+    }
+
+    /** Below this many instructions (estimated) every jump fits a 16-bit offset; parser and slack included. */
+    static final long NEAR_JUMP_INSNS = 24_000;
+
+    /** An upper estimate: each interval costs a compare and a jump (IPv6 address words also a 64-bit constant). */
+    static long estimateInstructions(DecisionDiagram.Diagram d, Family f) {
+        long n = 0;
+        for (DecisionDiagram.Node node : DecisionDiagram.nodes(d.roots())) {
+            if (node.isLeaf()) { n += 4; continue; }
+            boolean wide = f == Family.IPV6 && node.dim <= DecisionDiagram.Dim.SRC_LO.ordinal();
+            n += (long) node.kids.length * (wide ? 4 : 2);
+        }
+        return n;
+    }
+
+    private static void program(Ir ir, ResolvedPolicy policy, ContextLayout layout, Strategy strategy,
+                                DecisionDiagram.Diagram[] diagrams) throws CodegenException {
         LLVMTypeRef[] params = {ir.ptr};
         LLVMTypeRef type = LLVMFunctionType(ir.i32, new org.bytedeco.javacpp.PointerPointer<>(params), 1, 0);
         LLVMValueRef fn = LLVMAddFunction(ir.module, ProgramName.of(policy.name()), type);
@@ -84,14 +133,32 @@ public final class BpfCompiler {
         LLVMBasicBlockRef nonIp = ir.block("nonip");
         LLVMBasicBlockRef v4 = ir.block("rules.v4");
         LLVMBasicBlockRef v6 = ir.block("rules.v6");
-        ParserLowering.emit(ir, fields, data, end, v4, v6, nonIp, malformed);
+        if (policy.target().ethernet()) ParserLowering.emit(ir, fields, data, end, v4, v6, nonIp, malformed);
+        else ParserLowering.emitFromIp(ir, fields, data, end, v4, v6, nonIp, malformed);
 
         ir.at(malformed);
         ir.ret(deny);
         ir.at(nonIp);
         ir.ret(policy.target().code(policy.nonIp()));
-        FirstMatchLowering.emit(ir, Family.IPV4, policy.target(), policy.rules(), policy.defaultAction(), fields, v4);
-        FirstMatchLowering.emit(ir, Family.IPV6, policy.target(), policy.rules(), policy.defaultAction(), fields, v6);
+        for (Family family : new Family[] {Family.IPV4, Family.IPV6}) {
+            LLVMBasicBlockRef start = family == Family.IPV4 ? v4 : v6;
+            if (strategy == Strategy.LINEAR) {
+                FirstMatchLowering.emit(ir, family, policy.target(), policy.rules(), policy.defaultAction(), fields, start);
+            } else {
+                DiagramLowering.emit(ir, family, policy.target(), policy.rules(), policy.defaultAction(), fields, start,
+                        diagrams[family.ordinal()]);
+            }
+        }
+    }
+
+    static DecisionDiagram.Diagram diagram(ResolvedPolicy policy, Family family) throws CodegenException {
+        long single = SINGLE_BUDGET_BASE + SINGLE_BUDGET_PER_TERM * policy.rules().size();
+        try {
+            return DecisionDiagram.build(family, policy.rules(), single, BUDGET);
+        } catch (DecisionDiagram.TooLarge e) {
+            throw new CodegenException(Limits.PROGRAM_LENGTH, "the " + family + " rules need a decision diagram of more than " + BUDGET
+                    + " entries, far past the kernel's limit of " + MAX_INSNS + " instructions per program");
+        }
     }
 
     /** Loads a 32-bit packet pointer field of the context, the way the verifier expects ({@code ldxw}). */

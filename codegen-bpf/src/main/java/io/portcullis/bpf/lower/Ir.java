@@ -61,6 +61,21 @@ final class Ir {
         return slot;
     }
 
+    /**
+     * An i32 local initialised to {@code init} in the entry block, wherever the builder is; the builder comes back to
+     * its block afterwards. For locals only the decision code needs.
+     */
+    LLVMValueRef local32(String name, long init) {
+        LLVMBasicBlockRef here = LLVMGetInsertBlock(b);
+        LLVMValueRef term = LLVMGetBasicBlockTerminator(allocaBlock);
+        if (term != null && !term.isNull()) LLVMPositionBuilderBefore(b, term);
+        else LLVMPositionBuilderAtEnd(b, allocaBlock);
+        LLVMValueRef slot = LLVMBuildAlloca(b, i32, name);
+        LLVMBuildStore(b, LLVMConstInt(i32, init, 0), slot);
+        LLVMPositionBuilderAtEnd(b, here);
+        return slot;
+    }
+
     void set(LLVMValueRef slot, LLVMValueRef v) { LLVMBuildStore(b, v, slot); }
 
     LLVMValueRef get(LLVMValueRef slot) { return LLVMBuildLoad2(b, i64, slot, ""); }

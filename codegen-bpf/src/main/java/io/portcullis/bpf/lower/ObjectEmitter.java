@@ -17,6 +17,12 @@ final class ObjectEmitter {
     static final String TRIPLE = "bpfel";
     static final String CPU = "v3";
     /**
+     * For programs whose jumps may span more than the 16-bit offset of a conditional jump: LLVM then rewrites far
+     * branches with {@code gotol} (32-bit offset, kernel 6.6+). With v3 it stops the process with "Branch target out
+     * of insn range" instead, so the caller must pick v4 before emitting anything that large.
+     */
+    static final String CPU_FAR_JUMPS = "v4";
+    /**
      * Only promotion of locals to registers. Combining passes (instcombine and friends) may rewrite a
      * {@code ptr + n > end} check into integer arithmetic on pointers, which the verifier rejects.
      */
@@ -35,14 +41,16 @@ final class ObjectEmitter {
         initialised = true;
     }
 
-    static LLVMTargetMachineRef targetMachine() throws CodegenException {
+    static LLVMTargetMachineRef targetMachine() throws CodegenException { return targetMachine(CPU); }
+
+    static LLVMTargetMachineRef targetMachine(String cpu) throws CodegenException {
         init();
         BytePointer error = new BytePointer((Pointer) null);
         LLVMTargetRef target = new LLVMTargetRef();
         if (LLVMGetTargetFromTriple(new BytePointer(TRIPLE), target, error) != 0) {
             throw new CodegenException("LLVM has no BPF target: " + message(error));
         }
-        return LLVMCreateTargetMachine(target, TRIPLE, CPU, "", LLVMCodeGenLevelDefault, LLVMRelocDefault,
+        return LLVMCreateTargetMachine(target, TRIPLE, cpu, "", LLVMCodeGenLevelDefault, LLVMRelocDefault,
                 LLVMCodeModelDefault);
     }
 

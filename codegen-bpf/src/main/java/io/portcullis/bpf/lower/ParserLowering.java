@@ -45,6 +45,25 @@ final class ParserLowering {
         new ParserLowering(ir, f, end, malformed).ethernet(data, v4, v6, nonIp);
     }
 
+    /**
+     * The parser for hooks whose packet starts at the IP header (cgroup skb): the version nibble picks the family.
+     * skb->protocol would do as well, but the nibble is what the IP parsers check anyway, so one read decides both.
+     */
+    static void emitFromIp(Ir ir, Fields f, LLVMValueRef data, LLVMValueRef end, LLVMBasicBlockRef v4,
+                           LLVMBasicBlockRef v6, LLVMBasicBlockRef nonIp, LLVMBasicBlockRef malformed) {
+        ParserLowering p = new ParserLowering(ir, f, end, malformed);
+        ir.requireBytes(data, 1, end, malformed);
+        LLVMValueRef version = ir.lshr(ir.u8(data, 0), 4);
+        LLVMBasicBlockRef at4 = ir.block("ipv4.at0"), at6 = ir.block("ipv6.at0");
+        ir.exitIf(ir.cmp(LLVMIntEQ, version, 4), at4);
+        ir.exitIf(ir.cmp(LLVMIntEQ, version, 6), at6);
+        ir.br(nonIp);
+        ir.at(at4);
+        p.ipv4(data, v4);
+        ir.at(at6);
+        p.ipv6(data, v6);
+    }
+
     private void ethernet(LLVMValueRef data, LLVMBasicBlockRef v4, LLVMBasicBlockRef v6, LLVMBasicBlockRef nonIp) {
         // Each tag depth gets its own copy of the dispatch, so the L3 offset stays a constant for the verifier.
         int l3 = 14;

@@ -42,6 +42,28 @@ class KernelLoadTest {
                 MixedPolicy.build().rules().stream().map(r -> r.match()).toArray(io.portcullis.ir.RuleMatch[]::new)));
     }
 
+    /** bpftool infers the program type from the section name alone; a wrong section would load as the wrong type. */
+    @Test void everyTargetLoadsThroughBpftool() throws Exception {
+        for (Target t : Target.values()) {
+            ResolvedPolicy p = Policies.policy("t" + t.ordinal(), t, Action.DENY, Action.ALLOW,
+                    MixedPolicy.build().rules().stream().map(r -> r.match()).toArray(io.portcullis.ir.RuleMatch[]::new));
+            Bpftool.Load l = Bpftool.load(BpfCompiler.compile(p), "tgt");
+            try {
+                assertTrue(l.ok(), () -> t + ": bpftool prog load failed:\n" + l.log());
+                assertFalse(l.log().toLowerCase().contains("warn"), l.log());
+                Bpftool.Result show = Bpftool.exec(List.of("bpftool", "prog", "show", "pinned", l.pin().toString()));
+                String type = switch (t) {
+                    case XDP -> "xdp";
+                    case TC_INGRESS, TC_EGRESS -> "sched_cls";
+                    default -> "cgroup_skb";
+                };
+                assertTrue(show.out().contains(": " + type + " "), t + ": " + show.out());
+            } finally {
+                l.unpin();
+            }
+        }
+    }
+
     /** iproute2 attaches the object to a dummy device in a throwaway network namespace without a word. */
     @Test void iproute2AttachesWithoutWarnings() throws Exception {
         Assumptions.assumeTrue(Bpftool.exec(List.of("ip", "-V")).exit() == 0, "iproute2 is not installed");

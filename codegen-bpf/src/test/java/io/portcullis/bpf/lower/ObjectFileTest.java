@@ -97,9 +97,12 @@ class ObjectFileTest {
         assertTrue(sections(BpfCompiler.compile(p)).containsKey("tc"));
     }
 
-    @Test void cgroupTargetsAreRejectedCleanly() {
-        ResolvedPolicy p = Policies.policy("cg", Target.CGROUP_INGRESS, Action.DENY, Action.ALLOW);
-        CodegenException e = assertThrows(CodegenException.class, () -> BpfCompiler.compile(p));
-        assertTrue(e.getMessage().contains("cgroup ingress"), e.getMessage());
+    @Test void cgroupObjectsUseTheCgroupSkbSections() throws Exception {
+        for (Target t : new Target[] {Target.CGROUP_INGRESS, Target.CGROUP_EGRESS}) {
+            ResolvedPolicy p = Policies.policy("cg", t, Action.DENY, Action.ALLOW);
+            Map<String, ?> s = sections(BpfCompiler.compile(p));
+            assertTrue(s.containsKey(t.section()), t + ": " + s.keySet());
+            assertFalse(s.containsKey("xdp"), t + ": " + s.keySet());
+        }
     }
 }
