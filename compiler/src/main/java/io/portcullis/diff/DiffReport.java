@@ -1,11 +1,12 @@
 package io.portcullis.diff;
 
+import io.portcullis.report.JsonReport;
+
 import io.portcullis.diff.DiffResult.Kind;
 import io.portcullis.diff.DiffResult.PolicyDiff;
 import io.portcullis.diff.DiffResult.Region;
 import io.portcullis.diff.DiffResult.Side;
 import io.portcullis.ir.Packet;
-import io.portcullis.ir.TcpFlag;
 import java.util.List;
 
 /** The diff as text (one block per region) and as one versioned JSON object. Both deterministic. */
@@ -100,41 +101,7 @@ public final class DiffReport {
     }
 
     /** Same shape as the check report's witness, so one consumer reads both. */
-    private static void witness(StringBuilder sb, Packet p) {
-        sb.append("{\"family\":").append(str(p.family().label()));
-        String name = Packet.protoName(p.proto(), p.family());
-        sb.append(",\"protocol\":").append(name.startsWith("proto ") ? String.valueOf(p.proto()) : str(name));
-        sb.append(",\"src\":").append(str(p.src().toString())).append(",\"dst\":").append(str(p.dst().toString()));
-        if (p.hasPorts()) sb.append(",\"sport\":").append(p.sport()).append(",\"dport\":").append(p.dport());
-        if (p.isTcp() && !p.nonFirstFragment()) {
-            sb.append(",\"flags\":[");
-            boolean first = true;
-            for (TcpFlag f : TcpFlag.values()) {
-                if (!p.flags().contains(f)) continue;
-                sb.append(first ? "" : ",").append(str(f.label()));
-                first = false;
-            }
-            sb.append(']');
-        }
-        if (p.isIcmp()) sb.append(",\"icmpType\":").append(p.icmpType()).append(",\"icmpCode\":").append(p.icmpCode());
-        if (p.nonFirstFragment()) sb.append(",\"fragment\":true");
-        sb.append('}');
-    }
+    private static void witness(StringBuilder sb, Packet p) { JsonReport.witness(sb, p); }
 
-    static String str(String s) {
-        if (s == null) return "null";
-        StringBuilder sb = new StringBuilder(s.length() + 2).append('"');
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '"' -> sb.append("\\\"");
-                case '\\' -> sb.append("\\\\");
-                default -> {
-                    if (c < 0x20 || c == 0x7f || c == '\u2028' || c == '\u2029') sb.append(String.format("\\u%04x", (int) c));
-                    else sb.append(c);
-                }
-            }
-        }
-        return sb.append('"').toString();
-    }
+    static String str(String s) { return JsonReport.str(s); }
 }

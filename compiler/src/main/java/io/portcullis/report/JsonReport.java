@@ -60,7 +60,8 @@ public final class JsonReport {
         sb.append('}');
     }
 
-    private static void witness(StringBuilder sb, Packet p) {
+    /** A witness packet as a JSON object; fields that do not apply to the packet are left out. Shared by every JSON report. */
+    public static void witness(StringBuilder sb, Packet p) {
         sb.append('{');
         key(sb, "family").append(str(p.family().label())).append(',');
         String name = Packet.protoName(p.proto(), p.family());
@@ -101,7 +102,7 @@ public final class JsonReport {
     }
 
     /** A JSON string literal, or {@code null}. */
-    static String str(String s) {
+    public static String str(String s) {
         if (s == null) return "null";
         StringBuilder sb = new StringBuilder(s.length() + 2).append('"');
         for (int i = 0; i < s.length(); i++) {

@@ -26,7 +26,7 @@ import java.util.Set;
  * Random policies over a small vocabulary, and a finite packet universe that holds a representative of every class of
  * packets those policies can tell apart. Brute force over the universe is then an exact oracle.
  */
-final class RandomPolicies {
+public final class RandomPolicies {
     static final SourceFile SRC = SourceFile.ofString("random.policy", "");
 
     static final List<Prefix> V4 = List.of(p("10.0.0.0/30"), p("10.0.0.0/31"), p("10.0.0.2/31"), p("10.0.0.1/32"),
@@ -51,7 +51,7 @@ final class RandomPolicies {
 
     static Ip ip(String s) { return Ip.parse(s).orElseThrow(); }
 
-    static Span span(int line) { return Span.of(SRC, line, 1, 1); }
+    public static Span span(int line) { return Span.of(SRC, line, 1, 1); }
 
     static AddrSet addrs(Random r) {
         int k = r.nextInt(10);
@@ -104,7 +104,7 @@ final class RandomPolicies {
         return new RuleMatch(src, dst, sports, clauses, state);
     }
 
-    static ResolvedPolicy policy(Random r, int rules) {
+    public static ResolvedPolicy policy(Random r, int rules) {
         List<ResolvedRule> rs = new ArrayList<>();
         for (int i = 0; i < rules; i++) {
             rs.add(new ResolvedRule(i, "r" + (i + 1), r.nextBoolean() ? Action.ALLOW : Action.DENY, match(r),
@@ -115,7 +115,7 @@ final class RandomPolicies {
     }
 
     /** Every packet of the finite universe. */
-    static List<Packet> universe() {
+    public static List<Packet> universe() {
         List<Packet> out = new ArrayList<>();
         for (Family f : Family.values()) {
             List<Ip> hosts = f == Family.IPV4 ? V4_HOSTS : V6_HOSTS;

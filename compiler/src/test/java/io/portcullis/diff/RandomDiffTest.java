@@ -1,5 +1,7 @@
 package io.portcullis.diff;
 
+import io.portcullis.check.RandomPolicies;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -25,7 +27,7 @@ import org.junit.jupiter.api.Test;
  * of the right kind, and the region's rules are the ones the reference evaluator names for that packet.
  */
 class RandomDiffTest {
-    static final List<Packet> UNIVERSE = RandomPolicyGen.universe();
+    static final List<Packet> UNIVERSE = RandomPolicies.universe();
     /**
      * Each universe packet as an assignment of every BDD variable. The layout is the same in every space, so this is
      * computed once; membership is then a walk down a region's BDD instead of building the packet's set per pair.
@@ -51,7 +53,7 @@ class RandomDiffTest {
         Random random = new Random(20261126);
         int pairs = 200, regions = 0, unchanged = 0, inexact = 0;
         for (int k = 0; k < pairs; k++) {
-            ResolvedPolicy before = RandomPolicyGen.policy(random, 1 + random.nextInt(8));
+            ResolvedPolicy before = RandomPolicies.policy(random, 1 + random.nextInt(8));
             ResolvedPolicy after = mutate(random, before);
             PolicyDiff d = SemanticDiff.comparePolicy("random", before, after);
             Replay.assertReplays(d);
@@ -108,15 +110,15 @@ class RandomDiffTest {
                     rules.set(i, new ResolvedRule(i, x.label(), x.action().opposite(), x.match(), x.span(), List.of()));
                 }
             }
-            case 3 -> rules.add(r.nextInt(rules.size() + 1), RandomPolicyGen.policy(r, 1).rules().get(0));
+            case 3 -> rules.add(r.nextInt(rules.size() + 1), RandomPolicies.policy(r, 1).rules().get(0));
             case 4 -> def = def.opposite();
             case 5 -> { /* unchanged */ }
-            default -> rules = new ArrayList<>(RandomPolicyGen.policy(r, 1 + r.nextInt(6)).rules());
+            default -> rules = new ArrayList<>(RandomPolicies.policy(r, 1 + r.nextInt(6)).rules());
         }
         List<ResolvedRule> renumbered = new ArrayList<>();
         for (int i = 0; i < rules.size(); i++) {
             ResolvedRule x = rules.get(i);
-            renumbered.add(new ResolvedRule(i, "n" + (i + 1), x.action(), x.match(), RandomPolicyGen.span(i + 2), List.of()));
+            renumbered.add(new ResolvedRule(i, "n" + (i + 1), x.action(), x.match(), RandomPolicies.span(i + 2), List.of()));
         }
         return new ResolvedPolicy(p.name(), p.target(), def, p.nonIp(), renumbered, List.of(), List.of(), p.span(),
                 p.defaultSpan());
