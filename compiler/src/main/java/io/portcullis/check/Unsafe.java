@@ -120,7 +120,7 @@ public final class Unsafe {
                         int block = space.match(new RuleMatch(AddrSet.of(src), AddrSet.of(dst), null,
                                 List.of(ProtoClause.anyProtocol()), TcpState.ANY));
                         if (!bdd.subset(block, m)) continue;
-                        out.add(finding(r, Codes.ALLOW_ALL, "rule " + r.displayName() + " allows every protocol and port"
+                        out.add(finding(r, Codes.ALLOW_ALL, "rule " + quoted(r) + " allows every protocol and port"
                                         + " from " + show(src) + " to " + show(dst),
                                 "allow only the services that are needed, or narrow the addresses",
                                 space.witness(bdd.and(block, sets.decided(r.index())))));
@@ -148,7 +148,7 @@ public final class Unsafe {
                             space.match(new RuleMatch(AddrSet.of(p), AddrSet.any(), null, List.of(ProtoClause.anyProtocol()), TcpState.ANY)));
                     Packet w = space.witness(region);
                     if (w == null) continue;
-                    out.add(finding(r, Codes.BROAD_SOURCE, "rule " + r.displayName() + " allows from " + p
+                    out.add(finding(r, Codes.BROAD_SOURCE, "rule " + quoted(r) + " allows from " + p
                                     + ", a source prefix broader than /" + limit,
                             "name the sources you mean; write `any` if every source is really intended", w));
                     return;
@@ -176,7 +176,7 @@ public final class Unsafe {
             for (ResolvedRule r : policy.rules()) {
                 if (r.action() != Action.ALLOW || walk.decided()[r.index()] == Bdd.FALSE) continue;
                 Packet w = space.witness(walk.decided()[r.index()]);
-                out.add(finding(r, Codes.EXPOSED_ADMIN_PORT, "rule " + r.displayName() + " lets new connections from"
+                out.add(finding(r, Codes.EXPOSED_ADMIN_PORT, "rule " + quoted(r) + " lets new connections from"
                                 + " outside the private ranges reach " + (w.isTcp() ? "tcp" : "udp") + " port " + w.dport()
                                 + ", an administrative or data port",
                         "allow it only from the networks that administer it (a bastion, the office), or waive it with"
@@ -210,7 +210,7 @@ public final class Unsafe {
                             sameKindIn(m.protos(), other), m.state());
                     Packet w = space.witness(walk(space.match(kind), kind).toDefault());
                     if (w == null) continue;
-                    out.add(finding(r, Codes.IPV6_OPEN, "rule " + r.displayName() + " denies this traffic over "
+                    out.add(finding(r, Codes.IPV6_OPEN, "rule " + quoted(r) + " denies this traffic over "
                                     + (f == Family.IPV4 ? "IPv4" : "IPv6") + ", but the same traffic over "
                                     + (other == Family.IPV4 ? "IPv4" : "IPv6") + " is allowed by the default",
                             "deny it for both families (use `any` rather than `any4`/IPv4 prefixes), or deny the other"
@@ -281,10 +281,10 @@ public final class Unsafe {
                 boolean onlyPtb = e.getValue().equals(List.of(3));
                 out.add(finding(r, Codes.NDP_BLOCKED, "ICMPv6 " + String.join(", ", denied) + " "
                                 + (denied.size() == 1 ? "is" : "are") + " denied (by "
-                                + (r == null ? "the default" : "rule " + r.displayName()) + "), which breaks IPv6 "
+                                + (r == null ? "the default" : "rule " + quoted(r)) + "), which breaks IPv6 "
                                 + (onlyPtb ? "path MTU discovery" : "neighbour discovery"),
                         "allow icmpv6 type { " + String.join(", ", denied) + " } to any6 (router advertisements from"
-                                + " fe80::/10), above " + (r == null ? "the default" : r.displayName()),
+                                + " fe80::/10), above " + (r == null ? "the default" : quoted(r)),
                         witnesses.get(e.getKey())));
             }
         }
@@ -327,5 +327,10 @@ public final class Unsafe {
             return new Diagnostic(code, Codes.defaultSeverity(code), span, message, help, policy.name(),
                     r == null ? null : r.label(), related, witness, null);
         }
+    }
+
+    /** A rule as messages name it: its label in quotes, or #N for an unlabelled rule (as the consistency checks do). */
+    static String quoted(io.portcullis.ir.ResolvedRule r) {
+        return r.label() != null ? "'" + r.label() + "'" : "#" + (r.index() + 1);
     }
 }

@@ -36,7 +36,7 @@ public final class Waivers {
             out.add(w == null ? d : d.waived(w.reason()));
         }
         for (ResolvedRule r : policy.rules()) {
-            for (Waiver w : r.waivers()) review(policy, w, "rule " + r.displayName(), r.label(), used, today, config, out);
+            for (Waiver w : r.waivers()) review(policy, w, "rule " + Unsafe.quoted(r), r.label(), used, today, config, out);
         }
         for (Waiver w : policy.defaultWaivers()) review(policy, w, "the default", null, used, today, config, out);
         return out;
