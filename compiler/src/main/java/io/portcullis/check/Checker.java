@@ -23,10 +23,10 @@ import java.util.List;
 /**
  * Consistency, expects, asserts and guards, decided exactly over packet sets (see {@link PacketSpace}).
  *
- * <p>One forward sweep computes, for every rule, the packets it decides (its match minus the union of all earlier
- * matches), so a rule covered only by the union of several earlier rules is found. One backward sweep computes, for
- * every suffix of the policy, the set of packets the suffix allows; a rule is redundant when the packets it decides
- * would get the same verdict from that suffix.
+ * <p>For every rule, the packets it decides are its match minus every earlier match that can overlap it
+ * ({@link io.portcullis.space.PolicySets}), so a rule covered only by the union of several earlier rules is found. A
+ * rule is redundant when the rest of the policy gives the packets it decides the same verdict; asserts and guards
+ * ask the same of the packets they describe. Both walk only the rules that can touch those packets.
  */
 public final class Checker {
     private Checker() {}
