@@ -23,7 +23,10 @@ final class Arguments {
 
     record Check(Format format, Common common, boolean help) {}
 
-    record Build(Path outDir, KernelMode kernel, Common common, boolean help) {}
+    /** {@code stats}: print each object's size, verifier work and headroom against the kernel's limits. */
+    record Build(Path outDir, KernelMode kernel, Common common, boolean help, boolean stats) {
+        Build(Path outDir, KernelMode kernel, Common common, boolean help) { this(outDir, kernel, common, help, false); }
+    }
 
     record Eval(Path file, String policy, String packet, boolean help) {}
 
@@ -91,7 +94,7 @@ final class Arguments {
                     case "json" -> Format.JSON;
                     default -> throw new UsageException("check", "--format must be text or json, not '" + v + "'");
                 };
-            } else if (t.is(a, "--kernel") || t.is(a, "-o") || t.is(a, "--output")) {
+            } else if (t.is(a, "--kernel") || t.is(a, "-o") || t.is(a, "--output") || a.equals("--stats")) {
                 throw new UsageException("check", a + " applies to 'portcullis build' only");
             } else if (!common.accept(a, t)) {
                 throw t.unknown(a);
@@ -106,7 +109,7 @@ final class Arguments {
         Path out = Path.of("out");
         KernelMode kernel = KernelMode.AUTO;
         CommonBuilder common = new CommonBuilder("build");
-        boolean help = false;
+        boolean help = false, stats = false;
         while (t.hasNext()) {
             String a = t.next();
             if (t.isPositional()) {
@@ -115,6 +118,8 @@ final class Arguments {
                 help = true;
             } else if (t.is(a, "-o") || t.is(a, "--output")) {
                 out = toPath("build", t.value(a));
+            } else if (a.equals("--stats")) {
+                stats = true;
             } else if (t.is(a, "--kernel")) {
                 String v = t.value(a);
                 kernel = switch (v) {
@@ -128,7 +133,7 @@ final class Arguments {
             }
         }
         if (help) return new Build(out, kernel, null, true);
-        return new Build(out, kernel, common.build(), false);
+        return new Build(out, kernel, common.build(), false, stats);
     }
 
     static Eval eval(List<String> args) throws UsageException {

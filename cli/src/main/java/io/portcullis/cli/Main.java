@@ -145,6 +145,7 @@ public final class Main {
         printFindings(result.diagnostics());
         for (String note : result.notes()) err.println("note: " + note);
         for (Path object : result.objects()) out.println("wrote " + object);
+        if (a.stats()) result.stats().forEach(s -> out.print(s.render()));
         return result.fails(c.failOn()) ? FINDINGS : OK;
     }
 

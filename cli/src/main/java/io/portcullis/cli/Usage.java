@@ -70,8 +70,8 @@ final class Usage {
             """;
 
     static final String BUILD = """
-            Usage: portcullis build [-o DIR] [--kernel auto|always|never] [--fail-on error|warning]
-                                    [--severity CODE=LEVEL]... PATH...
+            Usage: portcullis build [-o DIR] [--kernel auto|always|never] [--stats]
+                                    [--fail-on error|warning] [--severity CODE=LEVEL]... PATH...
 
             Checks the policies in PATH, compiles each policy without errors to an eBPF object,
             verifies it and writes DIR/<policy>.o (atomically). Findings go to stdout, one line per
@@ -82,6 +82,9 @@ final class Usage {
               --kernel auto|always|never
                                       verify with the kernel: when possible (auto, default), always
                                       (fail where bpf() is not allowed) or never
+              --stats                 print, per object, instructions, verifier processed
+                                      instructions, stack, jump range and maps, each with the
+                                      headroom left against the kernel's limit
               --fail-on error|warning the lowest severity that fails the run (default: error)
               --severity CODE=LEVEL   override the severity of a finding code (repeatable)
               --admin-ports LIST      ports for exposed-admin-port (see 'portcullis check --help')
@@ -93,6 +96,7 @@ final class Usage {
             Examples:
               portcullis build policies/
               portcullis build -o target/bpf --kernel always policies/edge.policy
+              portcullis build --stats policies/
             """;
 
     static final String EVAL = """

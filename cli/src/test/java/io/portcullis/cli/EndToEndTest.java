@@ -199,6 +199,27 @@ class EndToEndTest {
     }
 
     @Test
+    void buildStatsPrintsEachObjectsFiguresAndHeadroom() throws IOException {
+        write("web.policy", CLEAN);
+        Path out = dir.resolve("objs");
+        Run r = run("build", "--stats", "-o", out.toString(), "--kernel", "never", dir.resolve("web.policy").toString());
+        assertEquals(0, r.code(), r.out() + r.err());
+        String stats = r.out().substring(r.out().indexOf("stats for "));
+        assertTrue(stats.startsWith("stats for " + out.resolve("web.o") + " (policy web, target xdp, section xdp):\n"), stats);
+        assertTrue(stats.matches("(?s).*\n  instructions +[0-9,]+ of 1,000,000, headroom [0-9,]+ .*"), stats);
+        assertTrue(stats.contains("  verifier processed  not verified: kernel verification turned off\n"), stats);
+        assertTrue(stats.matches("(?s).*\n  stack bytes +\\d+ of 512, headroom \\d+ .*"), stats);
+        assertTrue(stats.contains("  maps                none\n"), stats);
+        // Deterministic: the same build prints the same figures.
+        Run again = run("build", "--stats", "-o", out.toString(), "--kernel", "never", dir.resolve("web.policy").toString());
+        assertEquals(r.out(), again.out());
+        // Without --stats nothing of it is printed, and check refuses the option.
+        assertFalse(run("build", "-o", out.toString(), "--kernel", "never", dir.resolve("web.policy").toString())
+                .out().contains("stats for"));
+        assertEquals(2, run("check", "--stats", dir.resolve("web.policy").toString()).code());
+    }
+
+    @Test
     void buildOfAConflictingPolicyExitsOneAndWritesNothing() throws IOException {
         Path p = write("bad.policy", CONFLICT);
         Path out = dir.resolve("objs");

@@ -25,6 +25,7 @@ final class Builder {
         List<Diagnostic> diagnostics = new ArrayList<>(check.diagnostics());
         List<Path> written = new ArrayList<>();
         List<String> notes = new ArrayList<>();
+        List<BuildStats> stats = new ArrayList<>();
         boolean kernelNoted = false;
         for (ResolvedPolicy policy : check.policies()) {
             boolean hasErrors = check.diagnostics().stream().anyMatch(d -> !d.isWaived()
@@ -40,8 +41,11 @@ final class Builder {
                 diagnostics.add(finding(policy, Codes.CODEGEN, e.getMessage(), "report this policy to the Portcullis developers"));
                 continue;
             }
+            KernelVerifier.Verification v = null;
+            String notVerified = "kernel verification turned off";
             if (options.kernel() != Portcullis.KernelMode.NEVER) {
-                KernelVerifier.Verification v = KernelVerifier.verify(object, policy.target());
+                v = KernelVerifier.verify(object, policy.target());
+                notVerified = v.log();
                 switch (v.status()) {
                     case REJECTED -> {
                         diagnostics.add(finding(policy, Codes.KERNEL_VERIFIER,
@@ -72,9 +76,10 @@ final class Builder {
                 throw new InputException("cannot write " + target + ": " + e.getMessage());
             }
             written.add(target);
+            stats.add(BuildStats.of(policy.name(), target, policy.target(), object, v, notVerified));
         }
         return new Portcullis.BuildResult(check, List.copyOf(written),
-                Diagnostics.finish(diagnostics, options), List.copyOf(notes));
+                Diagnostics.finish(diagnostics, options), List.copyOf(notes), List.copyOf(stats));
     }
 
     private static Diagnostic finding(ResolvedPolicy policy, String code, String message, String help) {

@@ -62,8 +62,16 @@ public final class Portcullis {
         }
     }
 
-    /** A build: the check, the objects written, the diagnostics of the whole run and notes (e.g. kernel unavailable). */
-    public record BuildResult(CheckResult check, List<Path> objects, List<Diagnostic> diagnostics, List<String> notes) {
+    /**
+     * A build: the check, the objects written, the diagnostics of the whole run, notes (e.g. kernel unavailable) and
+     * the statistics of each object written (same order as {@code objects}).
+     */
+    public record BuildResult(CheckResult check, List<Path> objects, List<Diagnostic> diagnostics, List<String> notes,
+                              List<BuildStats> stats) {
+        public BuildResult(CheckResult check, List<Path> objects, List<Diagnostic> diagnostics, List<String> notes) {
+            this(check, objects, diagnostics, notes, List.of());
+        }
+
         public boolean fails(Severity failOn) {
             return diagnostics.stream().anyMatch(d -> !d.isWaived() && d.severity().atLeast(failOn));
         }

@@ -133,8 +133,14 @@ public final class BpfCompiler {
         LLVMBasicBlockRef nonIp = ir.block("nonip");
         LLVMBasicBlockRef v4 = ir.block("rules.v4");
         LLVMBasicBlockRef v6 = ir.block("rules.v6");
-        if (policy.target().ethernet()) ParserLowering.emit(ir, fields, data, end, v4, v6, nonIp, malformed);
-        else ParserLowering.emitFromIp(ir, fields, data, end, v4, v6, nonIp, malformed);
+        LLVMValueRef len = null;
+        if (layout.lenOffset() >= 0) {
+            LLVMValueRef field = LLVMBuildLoad2(ir.b, ir.i32, ir.gep(ctx, layout.lenOffset()), "");
+            LLVMSetAlignment(field, 4);
+            len = LLVMBuildZExt(ir.b, field, ir.i64, "");
+        }
+        if (policy.target().ethernet()) ParserLowering.emit(ir, fields, data, end, len, v4, v6, nonIp, malformed);
+        else ParserLowering.emitFromIp(ir, fields, data, end, len, v4, v6, nonIp, malformed);
 
         ir.at(malformed);
         ir.ret(deny);

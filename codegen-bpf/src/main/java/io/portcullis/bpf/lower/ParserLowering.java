@@ -23,13 +23,16 @@ final class ParserLowering {
     private final Ir ir;
     private final Fields f;
     private final LLVMValueRef end;
+    /** skb hooks: the packet's length from {@code data} on (which may extend past {@code end}); null for XDP. */
+    private final LLVMValueRef len;
     private final LLVMBasicBlockRef malformed;
     private final LLVMValueRef nhSlot, offSlot;
 
-    private ParserLowering(Ir ir, Fields f, LLVMValueRef end, LLVMBasicBlockRef malformed) {
+    private ParserLowering(Ir ir, Fields f, LLVMValueRef end, LLVMValueRef len, LLVMBasicBlockRef malformed) {
         this.ir = ir;
         this.f = f;
         this.end = end;
+        this.len = len;
         this.malformed = malformed;
         nhSlot = ir.local("nexthdr", 0);
         offSlot = ir.local("extoff", 0);
@@ -40,18 +43,18 @@ final class ParserLowering {
      * there). {@code data}/{@code end} are the packet pointers; control leaves
      * through {@code v4}, {@code v6}, {@code nonIp} or {@code malformed}.
      */
-    static void emit(Ir ir, Fields f, LLVMValueRef data, LLVMValueRef end, LLVMBasicBlockRef v4, LLVMBasicBlockRef v6,
-                     LLVMBasicBlockRef nonIp, LLVMBasicBlockRef malformed) {
-        new ParserLowering(ir, f, end, malformed).ethernet(data, v4, v6, nonIp);
+    static void emit(Ir ir, Fields f, LLVMValueRef data, LLVMValueRef end, LLVMValueRef len, LLVMBasicBlockRef v4,
+                     LLVMBasicBlockRef v6, LLVMBasicBlockRef nonIp, LLVMBasicBlockRef malformed) {
+        new ParserLowering(ir, f, end, len, malformed).ethernet(data, v4, v6, nonIp);
     }
 
     /**
      * The parser for hooks whose packet starts at the IP header (cgroup skb): the version nibble picks the family.
      * skb->protocol would do as well, but the nibble is what the IP parsers check anyway, so one read decides both.
      */
-    static void emitFromIp(Ir ir, Fields f, LLVMValueRef data, LLVMValueRef end, LLVMBasicBlockRef v4,
+    static void emitFromIp(Ir ir, Fields f, LLVMValueRef data, LLVMValueRef end, LLVMValueRef len, LLVMBasicBlockRef v4,
                            LLVMBasicBlockRef v6, LLVMBasicBlockRef nonIp, LLVMBasicBlockRef malformed) {
-        ParserLowering p = new ParserLowering(ir, f, end, malformed);
+        ParserLowering p = new ParserLowering(ir, f, end, len, malformed);
         ir.requireBytes(data, 1, end, malformed);
         LLVMValueRef version = ir.lshr(ir.u8(data, 0), 4);
         LLVMBasicBlockRef at4 = ir.block("ipv4.at0"), at6 = ir.block("ipv6.at0");
@@ -59,9 +62,9 @@ final class ParserLowering {
         ir.exitIf(ir.cmp(LLVMIntEQ, version, 6), at6);
         ir.br(nonIp);
         ir.at(at4);
-        p.ipv4(data, v4);
+        p.ipv4(data, 0, v4);
         ir.at(at6);
-        p.ipv6(data, v6);
+        p.ipv6(data, 0, v6);
     }
 
     private void ethernet(LLVMValueRef data, LLVMBasicBlockRef v4, LLVMBasicBlockRef v6, LLVMBasicBlockRef nonIp) {
@@ -88,13 +91,14 @@ final class ParserLowering {
         }
         for (int tags = 0, at = 14; tags <= MAX_VLAN_TAGS; tags++, at += 4) {
             ir.at(v4At[tags]);
-            ipv4(ir.gep(data, at), v4);
+            ipv4(ir.gep(data, at), at, v4);
             ir.at(v6At[tags]);
-            ipv6(ir.gep(data, at), v6);
+            ipv6(ir.gep(data, at), at, v6);
         }
     }
 
-    private void ipv4(LLVMValueRef p, LLVMBasicBlockRef rules) {
+    /** {@code p} points at the IPv4 header, {@code at} bytes after {@code data}. */
+    private void ipv4(LLVMValueRef p, int at, LLVMBasicBlockRef rules) {
         ir.requireBytes(p, 20, end, malformed);
         LLVMValueRef b0 = ir.u8(p, 0);
         ir.require(ir.cmp(LLVMIntEQ, ir.lshr(b0, 4), 4), malformed);
@@ -104,7 +108,7 @@ final class ParserLowering {
         ir.requireBytes(ir.gep(p, hlen), 0, end, malformed);
         LLVMValueRef total = ir.be16(p, 2);
         ir.require(ir.cmp(LLVMIntUGE, total, hlen), malformed);
-        ir.requireBytes(ir.gep(p, total), 0, end, malformed);
+        requireLength(p, at, total);
 
         LLVMValueRef proto = ir.u8(p, 9);
         ir.set(f.proto(), proto);
@@ -120,12 +124,22 @@ final class ParserLowering {
         ir.br(rules);
     }
 
-    private void ipv6(LLVMValueRef p, LLVMBasicBlockRef rules) {
+    /**
+     * Malformed unless the IP header's length field fits the packet. For XDP the frame ends at {@code data_end}; an skb
+     * may continue past it in page fragments (a TCP segment's payload, typically), so there the bound is
+     * {@code skb->len}, an integer compare. Headers themselves are still only read below {@code data_end}.
+     */
+    private void requireLength(LLVMValueRef p, int at, LLVMValueRef length) {
+        if (len == null) ir.requireBytes(ir.gep(p, length), 0, end, malformed);
+        else ir.require(ir.cmp(LLVMIntULE, ir.add(length, ir.k(at)), len), malformed);
+    }
+
+    private void ipv6(LLVMValueRef p, int at, LLVMBasicBlockRef rules) {
         ir.requireBytes(p, 40, end, malformed);
         ir.require(ir.cmp(LLVMIntEQ, ir.lshr(ir.u8(p, 0), 4), 6), malformed);
         LLVMValueRef plen = ir.be16(p, 4);
         LLVMValueRef payload = ir.gep(p, 40);
-        ir.requireBytes(ir.gep(payload, plen), 0, end, malformed);
+        requireLength(p, at, ir.add(plen, ir.k(40)));
         ir.set(f.src0(), ir.loadRaw(ir.i64, p, 8, 8));
         ir.set(f.src1(), ir.loadRaw(ir.i64, p, 16, 8));
         ir.set(f.dst0(), ir.loadRaw(ir.i64, p, 24, 8));
