@@ -24,6 +24,7 @@ final class Usage {
               build   check, compile to eBPF, verify with the kernel and write one object per policy
               eval    print the verdict (allow or deny) a policy gives one packet
               diff    compare two versions of the policies by meaning: what is newly allowed or denied
+              run     run a compiled object on one packet in the BPF interpreter (no kernel needed)
               help    show the help of a command
 
             Options:
@@ -160,6 +161,7 @@ final class Usage {
             case "build" -> BUILD;
             case "eval" -> EVAL;
             case "diff" -> DIFF;
+            case "run" -> RunCommand.USAGE;
             default -> TOOL;
         };
     }
