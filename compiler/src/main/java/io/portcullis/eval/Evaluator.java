@@ -111,34 +111,37 @@ public final class Evaluator {
             }
         }
         List<List<String>> clauseMisses = misses == null ? null : new ArrayList<>();
+        List<ProtoClause> otherProtocol = misses == null ? null : new ArrayList<>();
         for (ProtoClause c : m.protos()) {
             List<String> cm = misses == null ? null : new ArrayList<>();
             if (clauseMatches(m, c, p, f, cm)) return misses == null || misses.isEmpty();
-            if (cm != null) clauseMisses.add(cm);
+            if (cm == null) continue;
+            if (cm.isEmpty()) otherProtocol.add(c);
+            else clauseMisses.add(cm);
         }
         if (misses == null) return false;
-        if (clauseMisses.size() == 1) {
+        // Alternatives for another protocol say only that; the ones for the packet's protocol say which field fails.
+        if (clauseMisses.isEmpty()) {
+            List<String> wanted = new ArrayList<>();
+            for (ProtoClause c : otherProtocol) wanted.add(describe(c));
+            misses.add("proto " + Packet.protoName(p.proto(), f) + ", the rule wants "
+                    + (wanted.size() == 1 ? wanted.get(0) : "one of: " + String.join(", ", wanted)));
+        } else if (clauseMisses.size() == 1) {
             misses.addAll(clauseMisses.get(0));
         } else {
             List<String> parts = new ArrayList<>();
-            for (int i = 0; i < clauseMisses.size(); i++) {
-                parts.add(describe(m.protos().get(i)) + " (" + String.join("; ", clauseMisses.get(i)) + ")");
-            }
-            misses.add("no protocol alternative matches: " + String.join(", ", parts));
+            for (List<String> cm : clauseMisses) parts.add(String.join("; ", cm));
+            misses.add("no alternative of the rule's services matches: " + String.join(" | ", parts));
         }
         return false;
     }
 
+    /**
+     * Whether one protocol alternative holds. When it is for another protocol or family, {@code misses} stays empty
+     * (the caller says so once for all such alternatives); otherwise it gets the fields that fail.
+     */
     private static boolean clauseMatches(RuleMatch m, ProtoClause c, Packet p, Family f, List<String> misses) {
-        if (c.proto() >= 0 && c.proto() != p.proto()) {
-            if (misses == null) return false;
-            misses.add("proto " + Packet.protoName(p.proto(), f) + ", the rule wants " + Packet.protoName(c.proto(), f));
-        }
-        if (c.family() != null && c.family() != f) {
-            if (misses == null) return false;
-            misses.add("family " + f.label() + ", the rule wants " + c.family().label()
-                    + (c.proto() >= 0 ? " (" + Packet.protoName(c.proto(), c.family()) + ")" : ""));
-        }
+        if (c.proto() >= 0 && c.proto() != p.proto() || c.family() != null && c.family() != f) return false;
         if (p.nonFirstFragment() && !m.matchesFragments(c)) {
             if (misses == null) return false;
             misses.add("fragment: a non-first fragment has no transport header, and the rule looks past the IP header");
@@ -151,14 +154,18 @@ public final class Evaluator {
         if (c.icmpType() >= 0 && !(p.isIcmp() && p.icmpType() == c.icmpType())) {
             if (misses == null) return false;
             misses.add(p.isIcmp() ? "icmp type " + p.icmpType() + ", the rule wants " + c.icmpType()
-                    : "icmp type: the rule wants type " + c.icmpType() + ", the packet is not " + (f == Family.IPV4 ? "icmp" : "icmpv6"));
+                    : "icmp type: the rule wants type " + c.icmpType() + ", and " + noIcmp(p));
         }
         if (c.icmpCode() >= 0 && !(p.isIcmp() && p.icmpCode() == c.icmpCode())) {
             if (misses == null) return false;
             misses.add(p.isIcmp() ? "icmp code " + p.icmpCode() + ", the rule wants " + c.icmpCode()
-                    : "icmp code: the rule wants code " + c.icmpCode() + ", the packet is not " + (f == Family.IPV4 ? "icmp" : "icmpv6"));
+                    : "icmp code: the rule wants code " + c.icmpCode() + ", and " + noIcmp(p));
         }
         return misses == null || misses.isEmpty();
+    }
+
+    private static String noIcmp(Packet p) {
+        return p.nonFirstFragment() ? "a non-first fragment has no ICMP header" : "the packet has no ICMP header";
     }
 
     private static String noPorts(Packet p) {
@@ -189,8 +196,8 @@ public final class Evaluator {
 
     private static String describe(ProtoClause c) {
         if (c.proto() < 0) return "any protocol";
-        Family f = c.family() != null ? c.family() : Family.IPV4;
-        String s = Packet.protoName(c.proto(), f);
+        String s = c.family() != null ? Packet.protoName(c.proto(), c.family())
+                : c.proto() == ProtoClause.TCP ? "tcp" : c.proto() == ProtoClause.UDP ? "udp" : "proto " + c.proto();
         if (c.dports() != null) s += " port " + c.dports();
         if (c.icmpType() >= 0) s += " type " + c.icmpType();
         if (c.icmpCode() >= 0) s += " code " + c.icmpCode();
