@@ -158,6 +158,38 @@ final class Arguments {
         return new Eval(toPath("eval", positional.get(0)), positional.get(1), positional.get(2), false);
     }
 
+    /** explain takes what eval takes: FILE POLICY PACKET. */
+    static Eval explain(List<String> args) throws UsageException {
+        Tokens t = new Tokens("explain", args);
+        List<String> positional = new ArrayList<>();
+        while (t.hasNext()) {
+            String a = t.next();
+            if (t.isPositional()) positional.add(a);
+            else throw t.unknown(a);
+        }
+        if (positional.size() != 3) {
+            throw new UsageException("explain", "explain takes exactly three arguments: FILE POLICY PACKET (got "
+                    + positional.size() + "); quote the packet, e.g. 'tcp 192.0.2.7:40000 -> 10.1.3.4:443'");
+        }
+        return new Eval(toPath("explain", positional.get(0)), positional.get(1), positional.get(2), false);
+    }
+
+    record Fmt(boolean check, List<Path> paths) {}
+
+    static Fmt fmt(List<String> args) throws UsageException {
+        Tokens t = new Tokens("fmt", args);
+        boolean check = false;
+        List<Path> paths = new ArrayList<>();
+        while (t.hasNext()) {
+            String a = t.next();
+            if (t.isPositional()) paths.add(toPath("fmt", a));
+            else if (t.is(a, "--check")) check = true;
+            else throw t.unknown(a);
+        }
+        if (paths.isEmpty()) throw new UsageException("fmt", "no PATH given: name policy files or directories");
+        return new Fmt(check, List.copyOf(paths));
+    }
+
     static boolean isHelp(String a) { return a.equals("-h") || a.equals("--help"); }
 
     private static Path toPath(String command, String s) throws UsageException {

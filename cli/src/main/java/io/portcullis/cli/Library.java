@@ -21,6 +21,11 @@ interface Library {
         return Portcullis.diff(before, after);
     }
 
+    /** A default, as for diff. */
+    default Portcullis.ExplainResult explain(Path file, String policy, String packet) throws InputException {
+        return Portcullis.explain(file, policy, packet);
+    }
+
     Library REAL = new Library() {
         @Override
         public Portcullis.CheckResult check(List<Path> inputs, Portcullis.Options options) throws InputException {

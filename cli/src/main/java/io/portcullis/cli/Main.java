@@ -35,13 +35,19 @@ public final class Main {
     private final Map<String, String> env;
     private final boolean terminal;
     private final Library library;
+    private final Progress progress;
 
     Main(PrintStream out, PrintStream err, Map<String, String> env, boolean terminal, Library library) {
+        this(out, err, env, terminal, library, Progress.real(err, false));
+    }
+
+    Main(PrintStream out, PrintStream err, Map<String, String> env, boolean terminal, Library library, Progress progress) {
         this.out = out;
         this.err = err;
         this.env = env;
         this.terminal = terminal;
         this.library = library;
+        this.progress = progress;
     }
 
     public static void main(String[] args) {
@@ -77,16 +83,34 @@ public final class Main {
         }
     }
 
+    /** One command's work: its arguments (after the command name) in, an exit code out. */
+    interface Handler {
+        int run(List<String> args) throws UsageException, InputException;
+    }
+
+    /** The commands, by name; {@link Usage#COMMANDS} holds their help. A test checks the two tables agree. */
+    Map<String, Handler> handlers() {
+        Map<String, Handler> h = new java.util.LinkedHashMap<>();
+        h.put("check", a -> check(Arguments.check(a)));
+        h.put("build", a -> build(Arguments.build(a)));
+        h.put("eval", a -> eval(Arguments.eval(a)));
+        h.put("explain", a -> explain(Arguments.explain(a)));
+        h.put("diff", a -> diff(Arguments.diff(a)));
+        h.put("fmt", a -> new FmtCommand(out, err, progress).run(Arguments.fmt(a)));
+        h.put("run", a -> RunCommand.run(a, out, err));
+        return h;
+    }
+
     private int dispatch(List<String> args) throws UsageException, InputException {
         if (args.isEmpty()) {
-            err.print(Usage.TOOL);
+            err.print(Usage.tool());
             return USAGE;
         }
         String first = args.get(0);
         List<String> rest = args.subList(1, args.size());
         switch (first) {
             case "-h", "--help" -> {
-                out.print(Usage.TOOL);
+                out.print(Usage.tool());
                 return OK;
             }
             case "--version" -> {
@@ -96,30 +120,41 @@ public final class Main {
             case "help" -> {
                 if (rest.size() > 1) throw new UsageException(null, "help takes at most one command");
                 String command = rest.isEmpty() ? null : rest.get(0);
-                if (command != null && !List.of("check", "build", "eval", "diff", "run").contains(command)) {
+                if (command != null && Usage.find(command) == null) {
                     throw new UsageException(null, "unknown command '" + command + "'");
                 }
                 out.print(Usage.of(command));
                 return OK;
             }
-            case "check" -> {
-                return check(Arguments.check(rest));
+            default -> {
+                Handler handler = handlers().get(first);
+                if (handler == null) {
+                    throw new UsageException(null, first.startsWith("-")
+                            ? "unknown option '" + first + "'"
+                            : "unknown command '" + first + "' (commands: " + String.join(", ", Usage.names()) + ")");
+                }
+                // --help anywhere before '--' shows the command's help and runs nothing, whatever else is given.
+                for (String a : rest) {
+                    if (a.equals("--")) break;
+                    if (Arguments.isHelp(a) && Usage.find(first) != null) {
+                        out.print(Usage.of(first));
+                        return OK;
+                    }
+                }
+                // -q/--quiet (any command): no progress lines on stderr.
+                List<String> args2 = new java.util.ArrayList<>();
+                boolean ended = false;
+                for (String a : rest) {
+                    if (a.equals("--")) ended = true;
+                    if (!ended && (a.equals("-q") || a.equals("--quiet"))) progress.quiet();
+                    else args2.add(a);
+                }
+                try {
+                    return handler.run(args2);
+                } finally {
+                    progress.done();
+                }
             }
-            case "build" -> {
-                return build(Arguments.build(rest));
-            }
-            case "eval" -> {
-                return eval(Arguments.eval(rest));
-            }
-            case "diff" -> {
-                return diff(Arguments.diff(rest));
-            }
-            case "run" -> {
-                return RunCommand.run(rest, out, err);
-            }
-            default -> throw new UsageException(null, first.startsWith("-")
-                    ? "unknown option '" + first + "'"
-                    : "unknown command '" + first + "' (commands: check, build, eval, diff, run)");
         }
     }
 
@@ -129,6 +164,7 @@ public final class Main {
             return OK;
         }
         Arguments.Common c = a.common();
+        progress.start("checking " + describe(c.paths()));
         Portcullis.CheckResult result = library.check(c.paths(), options(c, Portcullis.KernelMode.NEVER));
         if (a.format() == Arguments.Format.JSON) {
             out.println(JsonReport.render(result.diagnostics()).stripTrailing());
@@ -144,6 +180,7 @@ public final class Main {
             return OK;
         }
         Arguments.Common c = a.common();
+        progress.start("checking and compiling " + describe(c.paths()));
         Portcullis.BuildResult result = library.build(c.paths(), a.outDir(), options(c, a.kernel()));
         printFindings(result.diagnostics());
         for (String note : result.notes()) err.println("note: " + note);
@@ -173,11 +210,27 @@ public final class Main {
         return OK;
     }
 
+    private int explain(Arguments.Eval a) throws InputException {
+        Portcullis.ExplainResult result = library.explain(a.file(), a.policy(), a.packet());
+        if (!result.diagnostics().isEmpty()) err.print(TextReport.render(result.diagnostics(), colour()));
+        if (result.explanation() == null) {
+            if (result.policy() != null) {
+                err.println("portcullis: not a packet: " + a.packet());
+                return USAGE;
+            }
+            err.println("portcullis: " + a.file() + " has errors, so policy " + a.policy() + " cannot be explained");
+            return FINDINGS;
+        }
+        out.print(ExplainText.render(result));
+        return OK;
+    }
+
     private int diff(Arguments.Diff a) throws InputException {
         if (a.help()) {
             out.print(Usage.DIFF);
             return OK;
         }
+        progress.start("comparing " + describe(List.of(a.before(), a.after())));
         Portcullis.DiffRun run = library.diff(a.before(), a.after());
         if (run.result() == null) {
             // Neither version can be compared while it has errors; they are findings, as in check.
@@ -196,6 +249,16 @@ public final class Main {
             case NEVER -> false;
         };
         return fails ? FINDINGS : OK;
+    }
+
+    /** "3 files (2.1 MB)" for a progress line; just the paths when they cannot be listed (the library will say why). */
+    private static String describe(List<Path> paths) {
+        try {
+            return Progress.files(io.portcullis.resolve.Loader.sources(paths).stream()
+                    .map(io.portcullis.resolve.Loader.Source::file).toList());
+        } catch (InputException | RuntimeException e) {
+            return paths.size() == 1 ? paths.get(0).toString() : paths.size() + " paths";
+        }
     }
 
     private Portcullis.Options options(Arguments.Common c, Portcullis.KernelMode kernel) {

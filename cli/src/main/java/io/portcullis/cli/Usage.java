@@ -1,5 +1,7 @@
 package io.portcullis.cli;
 
+import java.util.List;
+
 /** Help texts. Kept apart from the parser so the contract scripts rely on reads in one place. */
 final class Usage {
     private Usage() {}
@@ -12,7 +14,16 @@ final class Usage {
               3  internal error (set PORTCULLIS_DEBUG=1 to see the stack trace)
             """;
 
-    static final String TOOL = """
+    /** The tool's own help: the command list comes from {@link #COMMANDS}. */
+    static String tool() {
+        StringBuilder commands = new StringBuilder();
+        int width = 0;
+        for (Command c : COMMANDS) width = Math.max(width, c.name().length());
+        for (Command c : COMMANDS) {
+            commands.append("  ").append(c.name()).append(" ".repeat(width - c.name().length() + 3)).append(c.summary()).append('\n');
+        }
+        commands.append("  help").append(" ".repeat(Math.max(1, width - 4 + 3))).append("show the help of a command\n");
+        return """
             Usage: portcullis <command> [options] [arguments]
                    portcullis --help | --version
 
@@ -20,12 +31,7 @@ final class Usage {
             policy consistent, checks its expects, asserts and guards, and compiles it to an eBPF program.
 
             Commands:
-              check   check policies and print the findings
-              build   check, compile to eBPF, verify with the kernel and write one object per policy
-              eval    print the verdict (allow or deny) a policy gives one packet
-              diff    compare two versions of the policies by meaning: what is newly allowed or denied
-              run     run a compiled object on one packet in the BPF interpreter (no kernel needed)
-              help    show the help of a command
+            """ + commands + """
 
             Options:
               -h, --help   show this help; 'portcullis <command> --help' shows a command's help
@@ -38,8 +44,11 @@ final class Usage {
               portcullis check --format json --fail-on warning policies/edge.policy
               portcullis build -o out policies/
               portcullis eval policies/edge.policy edge 'tcp 192.0.2.7:40000 -> 10.1.3.4:443'
+              portcullis explain policies/edge.policy edge 'tcp 192.0.2.7:40000 -> 10.1.3.4:22'
               portcullis diff --fail-on new-allow baseline/policies/ policies/
+              portcullis fmt --check policies/
             """;
+    }
 
     static final String CHECK = """
             Usage: portcullis check [--format text|json] [--fail-on error|warning]
@@ -154,15 +163,90 @@ final class Usage {
               git worktree add /tmp/base origin/main && portcullis diff --format json /tmp/base/policies policies
             """;
 
+    static final String EXPLAIN = """
+            Usage: portcullis explain FILE POLICY PACKET
+
+            Shows why policy POLICY in FILE gives one packet its verdict: every rule before the
+            deciding one with the header fields that keep it from matching (source or destination
+            not in the rule's addresses, another protocol, a port outside the rule's ports, the TCP
+            state, the ICMP type), the rule that decides (first match), later rules that would match
+            too, or the default when no rule matches. Then the expects of this very packet, and the
+            asserts and guards (loaded with FILE) whose match holds it, with whether they hold.
+            The same field tests decide 'portcullis eval', so the two always agree.
+
+            PACKET is one argument in the packet syntax of expect lines (see 'portcullis eval --help').
+
+            Options:
+              -h, --help   show this help
+
+            Exit codes:
+              0  the explanation was printed
+              1  the file has errors, so the policy cannot be explained
+              2  usage or input error (missing file, unknown policy, a PACKET that is not a packet)
+              3  internal error
+
+            Examples:
+              portcullis explain policies/edge.policy edge 'tcp 198.51.100.7:40000 -> 203.0.113.10:22'
+              portcullis explain policies/k8s-node.policy k8s-node 'udp [2001:db8::1]:5353 -> [fd00:db::7]:5432'
+            """;
+
+    static final String FMT = """
+            Usage: portcullis fmt [--check] PATH...
+
+            Rewrites policy files in the canonical layout (see the README, "Formatting"): one statement
+            per line, four spaces of indentation inside policy and guard blocks, single spaces between
+            words, '{ a, b }' lists, no space before ';' ',' ':', one blank line at most between
+            statements and exactly one between top-level blocks. Every comment is kept. Formatting
+            changes no meaning, and formatting a formatted file changes nothing. PATH is a .policy file
+            or a directory (every *.policy below it). Files are replaced atomically, and only when
+            their text changes.
+
+            Options:
+              --check      change nothing; list the files that are not formatted, with the first
+                           line that differs, and exit 1 if there are any
+              -h, --help   show this help
+
+            Exit codes:
+              0  every file is formatted (or was rewritten)
+              1  --check: some files are not formatted
+              2  usage or input error, or a file that does not parse (file:line:col; the file is
+                 left untouched)
+              3  internal error
+
+            Examples:
+              portcullis fmt policies/
+              portcullis fmt --check policies/ || echo 'run: portcullis fmt policies/'
+            """;
+
+    /** One command: its name, its line in the tool's help, and its full help text. */
+    record Command(String name, String summary, String help) {}
+
+    /**
+     * Every command, in the order the tool's help lists them. A new command adds one line here (and one in
+     * {@code Main}'s dispatch table); '--help' and 'portcullis help COMMAND' then work for it.
+     */
+    static final List<Command> COMMANDS = List.of(
+            new Command("check", "check policies and print the findings", CHECK),
+            new Command("build", "check, compile to eBPF, verify with the kernel and write one object per policy", BUILD),
+            new Command("eval", "print the verdict (allow or deny) a policy gives one packet", EVAL),
+            new Command("explain", "show which rules match a packet, which one decides, and why the others do not", EXPLAIN),
+            new Command("diff", "compare two versions of the policies by meaning: what is newly allowed or denied", DIFF),
+            new Command("fmt", "rewrite policy files in the canonical layout (--check: only report)", FMT),
+            new Command("run", "run a compiled object on one packet in the BPF interpreter (no kernel needed)",
+                    RunCommand.USAGE));
+
+    /** The command called {@code name}, or null. */
+    static Command find(String name) {
+        for (Command c : COMMANDS) if (c.name().equals(name)) return c;
+        return null;
+    }
+
+    static List<String> names() {
+        return COMMANDS.stream().map(Command::name).toList();
+    }
+
     static String of(String command) {
-        if (command == null) return TOOL;
-        return switch (command) {
-            case "check" -> CHECK;
-            case "build" -> BUILD;
-            case "eval" -> EVAL;
-            case "diff" -> DIFF;
-            case "run" -> RunCommand.USAGE;
-            default -> TOOL;
-        };
+        Command c = command == null ? null : find(command);
+        return c == null ? tool() : c.help();
     }
 }

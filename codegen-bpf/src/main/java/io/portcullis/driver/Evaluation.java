@@ -6,6 +6,7 @@ import io.portcullis.diag.SourceFile;
 import io.portcullis.diag.Span;
 import io.portcullis.eval.Evaluator;
 import io.portcullis.ir.Packet;
+import io.portcullis.ir.ResolvedGuard;
 import io.portcullis.ir.ResolvedPolicy;
 import io.portcullis.resolve.InputException;
 import io.portcullis.resolve.Loader;
@@ -19,6 +20,22 @@ final class Evaluation {
     private Evaluation() {}
 
     static Portcullis.EvalResult eval(Path file, String policyName, String packetText) throws InputException {
+        Prepared p = prepare(file, policyName, packetText);
+        if (p.packet == null) return new Portcullis.EvalResult(null, p.policy, p.diagnostics);
+        return new Portcullis.EvalResult(Evaluator.evaluate(p.policy, p.packet), p.policy, List.of());
+    }
+
+    /** {@code portcullis explain}: the same loading and packet parsing as eval, then every rule's reasons. */
+    static Portcullis.ExplainResult explain(Path file, String policyName, String packetText) throws InputException {
+        Prepared p = prepare(file, policyName, packetText);
+        if (p.packet == null) return new Portcullis.ExplainResult(null, p.policy, null, List.of(), p.diagnostics);
+        return new Portcullis.ExplainResult(Evaluator.explain(p.policy, p.packet), p.policy, p.packet, p.guards, List.of());
+    }
+
+    /** The policy and the packet, or (packet null) the diagnostics that kept either from being read. */
+    private record Prepared(ResolvedPolicy policy, Packet packet, List<ResolvedGuard> guards, List<Diagnostic> diagnostics) {}
+
+    private static Prepared prepare(Path file, String policyName, String packetText) throws InputException {
         Loader.LoadResult loaded = Loader.loadFile(file);
         List<Diagnostic> errors = new ArrayList<>();
         for (Diagnostic d : loaded.diagnostics()) if (d.severity() == io.portcullis.diag.Severity.ERROR) errors.add(d);
@@ -30,17 +47,17 @@ final class Evaluation {
                 throw new InputException("no policy '" + policyName + "' in " + file
                         + (names.isEmpty() ? "" : " (it has: " + String.join(", ", names) + ")"));
             }
-            return new Portcullis.EvalResult(null, null, errors);
+            return new Prepared(null, null, List.of(), errors);
         }
         PolicyParser.PacketResult parsed = PolicyParser.parsePacket(packetSource);
         List<Diagnostic> ds = new ArrayList<>(parsed.diagnostics());
         if (parsed.packet() == null || !ds.isEmpty()) {
             if (ds.isEmpty()) ds.add(Diagnostic.error(Codes.BAD_PACKET, Span.of(packetSource, 1, 1, packetText.length()),
                     "not a packet", "write e.g. 'tcp 192.0.2.7:40000 -> 10.1.3.4:443'"));
-            return new Portcullis.EvalResult(null, policy, ds);
+            return new Prepared(policy, null, List.of(), ds);
         }
         Packet packet = Loader.resolvePacket(parsed.packet(), ds);
-        if (packet == null) return new Portcullis.EvalResult(null, policy, ds);
-        return new Portcullis.EvalResult(Evaluator.evaluate(policy, packet), policy, List.of());
+        if (packet == null) return new Prepared(policy, null, List.of(), ds);
+        return new Prepared(policy, packet, loaded.guards(), List.of());
     }
 }

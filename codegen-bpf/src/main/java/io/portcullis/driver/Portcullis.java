@@ -80,6 +80,13 @@ public final class Portcullis {
     /** The reference verdict for one packet, or the diagnostics that prevented it. */
     public record EvalResult(Evaluator.Decision decision, ResolvedPolicy policy, List<Diagnostic> diagnostics) {}
 
+    /**
+     * Why a policy gives one packet its verdict: every rule's field tests, and the guards loaded with the file.
+     * {@code explanation} is null when the file, the policy or the packet could not be read ({@code diagnostics} say why).
+     */
+    public record ExplainResult(Evaluator.Explanation explanation, ResolvedPolicy policy, io.portcullis.ir.Packet packet,
+                                List<ResolvedGuard> guards, List<Diagnostic> diagnostics) {}
+
     /** A semantic diff, or (result null) the errors that kept either version from loading. */
     public record DiffRun(io.portcullis.diff.DiffResult result, List<Diagnostic> diagnostics) {}
 
@@ -89,7 +96,13 @@ public final class Portcullis {
     }
 
     public static CheckResult check(List<Path> inputs, Options options) throws InputException {
-        Loader.LoadResult loaded = Loader.load(inputs);
+        if (inputs.isEmpty()) throw new InputException("no policy files or directories given");
+        return checkSources(Loader.sources(inputs), options);
+    }
+
+    /** As {@link #check}, on exactly these files (e.g. a build tool's include/exclude selection plus guard files). */
+    public static CheckResult checkSources(List<Loader.Source> sources, Options options) throws InputException {
+        Loader.LoadResult loaded = Loader.loadSources(sources, io.portcullis.resolve.Limits.defaults());
         List<Diagnostic> all = new ArrayList<>(loaded.diagnostics());
         for (ResolvedPolicy p : loaded.policies()) {
             all.addAll(Checker.check(p, loaded.guards(), options.today(), options.config()));
@@ -101,8 +114,16 @@ public final class Portcullis {
         return Builder.build(check(inputs, options), outDir, options);
     }
 
+    public static BuildResult buildSources(List<Loader.Source> sources, Path outDir, Options options) throws InputException {
+        return Builder.build(checkSources(sources, options), outDir, options);
+    }
+
     public static EvalResult eval(Path file, String policyName, String packetText) throws InputException {
         return Evaluation.eval(file, policyName, packetText);
+    }
+
+    public static ExplainResult explain(Path file, String policyName, String packetText) throws InputException {
+        return Evaluation.explain(file, policyName, packetText);
     }
 
     static String codeOf(Diagnostic d) { return d.code() == null ? Codes.SYNTAX : d.code(); }

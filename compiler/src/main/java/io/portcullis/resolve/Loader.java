@@ -38,10 +38,18 @@ public final class Loader {
     /** As {@link #load(List)}, within {@code limits} instead of the defaults. */
     public static LoadResult load(List<Path> inputs, Limits limits) throws InputException {
         if (inputs.isEmpty()) throw new InputException("no policy files or directories given");
-        Path cwd = Path.of("").toAbsolutePath();
-        Map<Path, Ast.PolicyFile> files = new LinkedHashMap<>();
-        List<Diagnostic> diagnostics = new ArrayList<>();
-        Walk walk = new Walk(files, diagnostics, cwd, limits);
+        return loadSources(sources(inputs), limits);
+    }
+
+    /** One file to read, and the root directory its imports must stay inside. */
+    public record Source(Path file, Path root) {}
+
+    /**
+     * The files {@code inputs} name: a directory gives every {@code *.policy} below it (sorted), rooted at itself; a
+     * file gives itself, rooted at its directory.
+     */
+    public static List<Source> sources(List<Path> inputs) throws InputException {
+        List<Source> out = new ArrayList<>();
         for (Path input : inputs) {
             Path abs = input.toAbsolutePath().normalize();
             if (!Files.exists(abs)) throw new InputException("no such file or directory: " + input);
@@ -53,10 +61,24 @@ public final class Loader {
                 } catch (IOException e) {
                     throw new InputException("cannot read directory " + input + ": " + e.getMessage());
                 }
-                for (Path f : found) walk.visit(f, abs, null, 0);
+                for (Path f : found) out.add(new Source(f, abs));
             } else {
-                walk.visit(abs, abs.getParent(), null, 0);
+                out.add(new Source(abs, abs.getParent()));
             }
+        }
+        return out;
+    }
+
+    /** Loads exactly these files (and what they import), each within its own root. */
+    public static LoadResult loadSources(List<Source> sources, Limits limits) throws InputException {
+        Path cwd = Path.of("").toAbsolutePath();
+        Map<Path, Ast.PolicyFile> files = new LinkedHashMap<>();
+        List<Diagnostic> diagnostics = new ArrayList<>();
+        Walk walk = new Walk(files, diagnostics, cwd, limits);
+        for (Source src : sources) {
+            Path file = src.file().toAbsolutePath().normalize();
+            if (!Files.isRegularFile(file)) throw new InputException("no such file: " + src.file());
+            walk.visit(file, src.root().toAbsolutePath().normalize(), null, 0);
         }
         // A policy in a file with syntax errors lost the statements that did not parse: checking what is left would
         // report findings about a policy nobody wrote. Its definitions still resolve, so other files are unaffected.

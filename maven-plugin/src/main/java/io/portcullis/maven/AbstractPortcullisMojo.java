@@ -4,8 +4,12 @@ import io.portcullis.diag.Codes;
 import io.portcullis.diag.Diagnostic;
 import io.portcullis.diag.Severity;
 import io.portcullis.driver.Portcullis;
+import io.portcullis.resolve.InputException;
+import io.portcullis.resolve.Loader;
+import io.portcullis.resolve.Selection;
 import java.io.File;
 import java.time.LocalDate;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -16,17 +20,47 @@ import org.apache.maven.plugin.MojoFailureException;
 import org.apache.maven.plugin.logging.Log;
 import org.apache.maven.plugins.annotations.Parameter;
 
-/** Options in, one library call, findings out: what the check and compile goals share. */
+/**
+ * Options in, one library call, findings out: what the goals share. Mojos keep no static mutable state (they are
+ * {@code threadSafe}); every field is per execution.
+ */
 abstract class AbstractPortcullisMojo extends AbstractMojo {
 
     /**
-     * The directory whose {@code *.policy} files (recursively) are checked. When not set,
-     * {@code src/main/policies} is used, or {@code policies} when that does not exist.
+     * The directory whose policy files are checked. When not set,
+     * {@code src/main/policies} is used, or {@code policies} when that does not exist; with neither, the goal does
+     * nothing. Imports may read any file below this directory.
      */
     @Parameter(property = "portcullis.policyDirectory")
     File policyDirectory;
 
-    /** The lowest severity that fails the build: {@code error} or {@code warning}. */
+    /**
+     * Which files below {@code policyDirectory} are policies to check (comma-separated): Ant-style patterns relative to the directory ({@code *}, {@code ?}, {@code **}).
+     * Default: {@code **}{@code /*.policy}.
+     */
+    @Parameter(property = "portcullis.includes")
+    List<String> includes;
+
+    /**
+     * Files below {@code policyDirectory} to leave out even when an include matches them
+     * (comma-separated), e.g. {@code drafts/**}. Files left out can still be imported.
+     */
+    @Parameter(property = "portcullis.excludes")
+    List<String> excludes;
+
+    /**
+     * Guard files or directories (every {@code *.policy} below a directory) loaded with the policies
+     * (comma-separated), e.g. an organisation's baseline kept outside the project. Every
+     * {@code guard} in them must hold for every policy of the project. Whatever else they define is loaded too:
+     * keep them to guards and the networks and services those use.
+     */
+    @Parameter(property = "portcullis.guards")
+    List<File> guards;
+
+    /**
+     * The lowest severity that fails the build: {@code error} (default)
+     * or {@code warning}.
+     */
     @Parameter(property = "portcullis.failOn", defaultValue = "error")
     String failOn;
 
@@ -34,15 +68,26 @@ abstract class AbstractPortcullisMojo extends AbstractMojo {
     @Parameter(property = "portcullis.skip", defaultValue = "false")
     boolean skip;
 
-    /** Per-code severity overrides, e.g. {@code <shadowed>error</shadowed>}; levels: error, warning, info, off. */
+    /**
+     * Per-code severity overrides, e.g. {@code <severities><shadowed>error</shadowed><redundant>off</redundant></severities>};
+     * levels: {@code error}, {@code warning}, {@code info}, {@code off}. Codes: see the README's findings table.
+     * (No user property: Maven cannot set a map from the command line.)
+     */
     @Parameter
     Map<String, String> severities;
 
-    /** Kernel verification of compiled programs: {@code auto} (when the machine allows), {@code always}, {@code never}. */
+    /**
+     * Kernel verification of compiled programs: {@code auto}
+     * (default: when the machine allows bpf(), otherwise the build log says why not), {@code always} (fails the build
+     * where the kernel verifier cannot run) or {@code never}.
+     */
     @Parameter(property = "portcullis.kernelVerify", defaultValue = "auto")
     String kernelVerify;
 
-    /** Administrative and data ports for exposed-admin-port, e.g. {@code 22,3389,5432,2379-2380}; empty = the default list. */
+    /**
+     * Administrative and data ports for the exposed-admin-port check,
+     * e.g. {@code 22,3389,5432,2379-2380}; unset: the default list in the README.
+     */
     @Parameter(property = "portcullis.adminPorts")
     String adminPorts;
 
@@ -65,6 +110,32 @@ abstract class AbstractPortcullisMojo extends AbstractMojo {
         if (main.isDirectory()) return main;
         File top = new File(basedir, "policies");
         return top.isDirectory() ? top : null;
+    }
+
+    /**
+     * The files of this run: the selected policy files (rooted at the policy directory) and the guard files, or null
+     * when the project has no policy directory.
+     */
+    List<Loader.Source> sources() throws MojoExecutionException {
+        File dir = policyDirectory();
+        if (dir == null) return null;
+        List<Loader.Source> out = new ArrayList<>();
+        try {
+            out.addAll(Selection.select(dir.toPath(), includes, excludes));
+            if (out.isEmpty()) {
+                getLog().warn("No policy files selected in " + dir + " (includes " + (includes == null || includes.isEmpty()
+                        ? Selection.DEFAULT_INCLUDES : includes) + ", excludes " + (excludes == null ? List.of() : excludes) + ")");
+            }
+            if (guards != null) {
+                for (File g : guards) {
+                    if (!g.exists()) throw new MojoExecutionException("guards: " + g + " does not exist");
+                    out.addAll(Loader.sources(List.of(g.toPath())));
+                }
+            }
+        } catch (InputException e) {
+            throw new MojoExecutionException(e.getMessage());
+        }
+        return out;
     }
 
     /** The organisation's check settings; a malformed port list is a configuration error, not a crash. */

@@ -3,14 +3,18 @@ package io.portcullis.maven;
 import io.portcullis.diag.Severity;
 import io.portcullis.driver.Portcullis;
 import io.portcullis.resolve.InputException;
-import java.io.File;
+import io.portcullis.resolve.Loader;
 import java.util.List;
 import org.apache.maven.plugin.MojoExecutionException;
 import org.apache.maven.plugin.MojoFailureException;
 import org.apache.maven.plugins.annotations.LifecyclePhase;
 import org.apache.maven.plugins.annotations.Mojo;
 
-/** Checks the project's policies (consistency, expects, asserts, guards) and fails the build on findings. */
+/**
+ * Checks the project's policies (consistency, unsafe policies, waivers, expects, asserts, guards), logs every finding
+ * with {@code file:line}, and fails the build once at the end when a finding is at or above {@code failOn}.
+ * Bound to {@code verify}.
+ */
 @Mojo(name = "check", defaultPhase = LifecyclePhase.VERIFY, threadSafe = true)
 public class CheckMojo extends AbstractPortcullisMojo {
 
@@ -20,24 +24,26 @@ public class CheckMojo extends AbstractPortcullisMojo {
             getLog().info("Portcullis check skipped (portcullis.skip)");
             return;
         }
-        File dir = policyDirectory();
-        if (dir == null) {
+        List<Loader.Source> sources = sources();
+        if (sources == null) {
             getLog().info("No policies to check (neither src/main/policies nor policies exists)");
             return;
         }
         Portcullis.Options options = options();
         Portcullis.CheckResult result;
         try {
-            result = Portcullis.check(List.of(dir.toPath()), options);
+            result = Portcullis.checkSources(sources, options);
         } catch (InputException e) {
             throw new MojoExecutionException(e.getMessage());
         } catch (RuntimeException e) {
             throw internal(e);
         }
         log(result.diagnostics());
-        getLog().info("Portcullis checked " + result.policies().size() + " policies in " + dir + ": "
+        getLog().info("Portcullis checked " + result.policies().size() + " policies and " + result.guards().size()
+                + " guards in " + policyDirectory() + ": "
                 + Findings.count(result.diagnostics(), Severity.ERROR) + " errors, "
-                + Findings.count(result.diagnostics(), Severity.WARNING) + " warnings");
+                + Findings.count(result.diagnostics(), Severity.WARNING) + " warnings, "
+                + result.diagnostics().stream().filter(d -> d.isWaived()).count() + " waived");
         failIfNeeded("check", result.diagnostics(), options.failOn());
     }
 }
