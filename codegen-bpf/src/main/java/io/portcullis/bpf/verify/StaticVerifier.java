@@ -471,7 +471,6 @@ public final class StaticVerifier {
             Value p = read(s, st, d);
             switch (p.kind()) {
                 case CTX -> {
-                    if (imm) throw fail(s, Reason.CTX_READ_ONLY, "BPF_ST stores into R" + d + " ctx are not allowed");
                     ctxPointer(s, d, p);
                     ContextRules.Access a = ContextRules.check(type, i.off(), size, true);
                     if (!a.ok()) throw fail(s, a.reason(), a.message());
