@@ -98,6 +98,7 @@ public final class Main {
         h.put("diff", a -> diff(Arguments.diff(a)));
         h.put("fmt", a -> new FmtCommand(out, err, progress).run(Arguments.fmt(a)));
         h.put("run", a -> RunCommand.run(a, out, err));
+        h.put(VerifyCommand.NAME, a -> new VerifyCommand(out, err).run(a));
         return h;
     }
 

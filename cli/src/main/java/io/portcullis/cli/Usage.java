@@ -47,6 +47,7 @@ final class Usage {
               portcullis explain policies/edge.policy edge 'tcp 192.0.2.7:40000 -> 10.1.3.4:22'
               portcullis diff --fail-on new-allow baseline/policies/ policies/
               portcullis fmt --check policies/
+              portcullis verify out/edge.o
             """;
     }
 
@@ -233,7 +234,9 @@ final class Usage {
             new Command("diff", "compare two versions of the policies by meaning: what is newly allowed or denied", DIFF),
             new Command("fmt", "rewrite policy files in the canonical layout (--check: only report)", FMT),
             new Command("run", "run a compiled object on one packet in the BPF interpreter (no kernel needed)",
-                    RunCommand.USAGE));
+                    RunCommand.USAGE),
+            new Command("verify", "check that the programs of a BPF object are safe, without privileges (and with the kernel)",
+                    VERIFY));
 
     /** The command called {@code name}, or null. */
     static Command find(String name) {
@@ -248,5 +251,31 @@ final class Usage {
     static String of(String command) {
         Command c = command == null ? null : find(command);
         return c == null ? tool() : c.help();
+    static final String VERIFY = """
+            Usage: portcullis verify [--kernel auto|always|never] OBJ...
+
+            Runs Portcullis's static verifier on every program in each BPF object file (any object, not only
+            ours), with the program type inferred from the section name as libbpf does (xdp, tc, classifier,
+            cgroup_skb/ingress, cgroup_skb/egress). It checks the control flow (no unreachable code, no loops,
+            no jump out of the program), initialised registers and stack, pointer kinds and arithmetic, packet
+            reads proven inside the packet by an earlier check against data_end, stack bounds, context fields,
+            helper arguments, return values, and the kernel's size and complexity limits. It needs no privileges.
+            A rejection prints the instruction index, the instruction and a stable reason code.
+
+            Options:
+              --kernel MODE   also load each program into the kernel's verifier: auto (default; where bpf() is
+                              allowed), always (fail when it is not), never
+
+            Exit codes:
+              0  every program was accepted
+              1  a program was rejected (by either verifier), or --kernel always could not run the kernel's
+              2  usage error, unreadable file, not a BPF object, or no program of a known type
+              3  internal error (set PORTCULLIS_DEBUG=1 to see the stack trace)
+
+            Examples:
+              portcullis verify out/edge.o
+              portcullis verify --kernel never out/*.o
+            """;
+
     }
 }

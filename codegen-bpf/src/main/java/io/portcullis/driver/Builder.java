@@ -41,6 +41,12 @@ final class Builder {
                 diagnostics.add(finding(policy, Codes.CODEGEN, e.getMessage(), "report this policy to the Portcullis developers"));
                 continue;
             }
+            String unsafe = StaticCheck.problems(object, policy.target());
+            if (unsafe != null) {
+                diagnostics.add(finding(policy, Codes.UNSAFE_PROGRAM, "the static verifier rejected the compiled program: " + unsafe,
+                        "the object was not written; this is a Portcullis bug: report the policy to the Portcullis developers"));
+                continue;
+            }
             KernelVerifier.Verification v = null;
             String notVerified = "kernel verification turned off";
             if (options.kernel() != Portcullis.KernelMode.NEVER) {

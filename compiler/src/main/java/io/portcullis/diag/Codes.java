@@ -51,6 +51,8 @@ public final class Codes {
     public static final String IO = "io";
     // Input size
     public static final String LIMIT = "limit";
+    // Static verifier (run on every build)
+    public static final String UNSAFE_PROGRAM = "unsafe-program";
 
     private static final Map<String, Entry> CATALOGUE = new LinkedHashMap<>();
 
@@ -100,6 +102,7 @@ public final class Codes {
         add(KERNEL_VERIFIER, Severity.ERROR, "the kernel verifier rejected the compiled program");
         add(IO, Severity.ERROR, "a file could not be read or written");
         add(LIMIT, Severity.ERROR, "the input is larger than a hard limit (rules, definitions, files, list items, ...)");
+        add(UNSAFE_PROGRAM, Severity.ERROR, "Portcullis's own static verifier rejected the compiled program");
     }
 
     public static Map<String, Entry> catalogue() { return java.util.Collections.unmodifiableMap(CATALOGUE); }

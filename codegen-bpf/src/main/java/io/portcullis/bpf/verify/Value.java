@@ -1,0 +1,97 @@
+package io.portcullis.bpf.verify;
+
+/**
+ * What a register (or a spilled stack slot) holds on every path that reaches an instruction. Immutable.
+ *
+ * <p>A packet pointer is {@code data + var + off}: {@code var} a scalar shared by every register with the same
+ * {@code id} (0: no variable part), {@code off} a constant, and {@code range} the number of bytes past {@code data + var}
+ * proven readable by an earlier comparison with {@code data_end} (the kernel's {@code reg->range}). Because our
+ * programs have no loops, every instruction runs at most once per run, so an id named after the instruction that
+ * created the variable part denotes one run-time value on every path: range facts can be kept across joins.
+ */
+record Value(Kind kind, int off, Scalar var, int id, int range) {
+
+    enum Kind {
+        /** Never written on some path. */
+        NOT_INIT("uninitialised"),
+        SCALAR("scalar"),
+        CTX("ctx"),
+        PACKET("pkt"),
+        PACKET_END("pkt_end"),
+        PACKET_META("pkt_meta"),
+        STACK("fp"),
+        /** __sk_buff->sk: a socket pointer or NULL. */
+        SOCK_OR_NULL("sock_common_or_null"),
+        /** A pointer on some paths and something else on others. */
+        MIXED("pointer or scalar depending on the path");
+
+        final String text;
+
+        Kind(String text) { this.text = text; }
+    }
+
+    static final Value NOT_INIT = new Value(Kind.NOT_INIT, 0, Scalar.UNKNOWN, 0, 0);
+    static final Value UNKNOWN = scalar(Scalar.UNKNOWN);
+    static final Value MIXED = new Value(Kind.MIXED, 0, Scalar.UNKNOWN, 0, 0);
+    static final Value CTX = pointer(Kind.CTX, 0);
+    static final Value FP = pointer(Kind.STACK, 0);
+
+    static Value scalar(Scalar s) { return new Value(Kind.SCALAR, 0, s, 0, 0); }
+
+    static Value constant(long v) { return scalar(Scalar.constant(v)); }
+
+    static Value pointer(Kind k, int off) { return new Value(k, off, Scalar.constant(0), 0, 0); }
+
+    boolean isScalar() { return kind == Kind.SCALAR; }
+
+    boolean isPointer() { return kind != Kind.SCALAR && kind != Kind.NOT_INIT && kind != Kind.MIXED; }
+
+    boolean isPacket() { return kind == Kind.PACKET; }
+
+    Value withOff(int o) { return new Value(kind, o, var, id, range); }
+
+    Value withRange(int r) { return new Value(kind, off, var, id, r); }
+
+    /**
+     * The least value that describes both. Packet pointers that are the same run-time value keep their shared range;
+     * different ones become a new variable pointer ({@code phiId}) with the range both sides guarantee.
+     */
+    Value join(Value o, int phiId) {
+        if (equals(o)) return this;
+        if (kind == Kind.NOT_INIT || o.kind == Kind.NOT_INIT) return NOT_INIT;
+        if (kind != o.kind) return MIXED;
+        switch (kind) {
+            case SCALAR:
+                return scalar(var.join(o.var));
+            case PACKET: {
+                if (id == o.id && off == o.off && var.equals(o.var)) return withRange(Math.min(range, o.range));
+                Scalar a = var.add(Scalar.constant(off)), b = o.var.add(Scalar.constant(o.off));
+                int r = Math.max(0, Math.min(range - off, o.range - o.off));
+                return new Value(Kind.PACKET, 0, a.join(b), phiId, r);
+            }
+            case MIXED:
+                return MIXED;
+            default:
+                // ctx, stack and pkt_end pointers at different offsets: the kernel would need the path to decide.
+                return off == o.off ? this : MIXED;
+        }
+    }
+
+    @Override
+    public String toString() {
+        switch (kind) {
+            case SCALAR:
+                return var.isConst() ? "scalar " + var : "scalar(" + var + ")";
+            case NOT_INIT:
+            case MIXED:
+                return kind.text;
+            case PACKET: {
+                StringBuilder sb = new StringBuilder("pkt(");
+                if (id != 0) sb.append("id=").append(id).append(",var=").append(var).append(',');
+                return sb.append("off=").append(off).append(",r=").append(range).append(')').toString();
+            }
+            default:
+                return off == 0 ? kind.text : kind.text + "(off=" + off + ")";
+        }
+    }
+}
