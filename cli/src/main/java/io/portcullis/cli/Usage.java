@@ -219,6 +219,32 @@ final class Usage {
               portcullis fmt --check policies/ || echo 'run: portcullis fmt policies/'
             """;
 
+    static final String VERIFY = """
+            Usage: portcullis verify [--kernel auto|always|never] OBJ...
+
+            Runs Portcullis's static verifier on every program in each BPF object file (any object, not only
+            ours), with the program type inferred from the section name as libbpf does (xdp, tc, classifier,
+            cgroup_skb/ingress, cgroup_skb/egress). It checks the control flow (no unreachable code, no loops,
+            no jump out of the program), initialised registers and stack, pointer kinds and arithmetic, packet
+            reads proven inside the packet by an earlier check against data_end, stack bounds, context fields,
+            helper arguments, return values, and the kernel's size and complexity limits. It needs no privileges.
+            A rejection prints the instruction index, the instruction and a stable reason code.
+
+            Options:
+              --kernel MODE   also load each program into the kernel's verifier: auto (default; where bpf() is
+                              allowed), always (fail when it is not), never
+
+            Exit codes:
+              0  every program was accepted
+              1  a program was rejected (by either verifier), or --kernel always could not run the kernel's
+              2  usage error, unreadable file, not a BPF object, or no program of a known type
+              3  internal error (set PORTCULLIS_DEBUG=1 to see the stack trace)
+
+            Examples:
+              portcullis verify out/edge.o
+              portcullis verify --kernel never out/*.o
+            """;
+
     /** One command: its name, its line in the tool's help, and its full help text. */
     record Command(String name, String summary, String help) {}
 
@@ -251,31 +277,5 @@ final class Usage {
     static String of(String command) {
         Command c = command == null ? null : find(command);
         return c == null ? tool() : c.help();
-    static final String VERIFY = """
-            Usage: portcullis verify [--kernel auto|always|never] OBJ...
-
-            Runs Portcullis's static verifier on every program in each BPF object file (any object, not only
-            ours), with the program type inferred from the section name as libbpf does (xdp, tc, classifier,
-            cgroup_skb/ingress, cgroup_skb/egress). It checks the control flow (no unreachable code, no loops,
-            no jump out of the program), initialised registers and stack, pointer kinds and arithmetic, packet
-            reads proven inside the packet by an earlier check against data_end, stack bounds, context fields,
-            helper arguments, return values, and the kernel's size and complexity limits. It needs no privileges.
-            A rejection prints the instruction index, the instruction and a stable reason code.
-
-            Options:
-              --kernel MODE   also load each program into the kernel's verifier: auto (default; where bpf() is
-                              allowed), always (fail when it is not), never
-
-            Exit codes:
-              0  every program was accepted
-              1  a program was rejected (by either verifier), or --kernel always could not run the kernel's
-              2  usage error, unreadable file, not a BPF object, or no program of a known type
-              3  internal error (set PORTCULLIS_DEBUG=1 to see the stack trace)
-
-            Examples:
-              portcullis verify out/edge.o
-              portcullis verify --kernel never out/*.o
-            """;
-
     }
 }
