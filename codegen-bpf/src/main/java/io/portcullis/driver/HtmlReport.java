@@ -294,7 +294,7 @@ final class HtmlReport {
             td.cell.none { background: #fafbfc; text-align: center; color: var(--mute); }
             td.cell.open { background: #dafbe1; } td.cell.some { background: #fff8c5; }
             td.cell.hl, th.hl { outline: 2px solid #0969da; }
-            .svc { display: inline-block; margin: 1px 3px 1px 0; padding: 0 5px; border-radius: 3px; font-size: 12px; white-space: nowrap; }
+            .svc { display: inline-block; margin: 1px 3px 1px 0; padding: 0 5px; border-radius: 3px; font-size: 12px; max-width: 100%; overflow-wrap: anywhere; }
             .svc.full { background: #1a7f37; color: #fff; } .svc.partial { background: #d4a72c; color: #1f2328; }
             td.allow { color: var(--ok); font-weight: 600; } td.deny { color: var(--err); font-weight: 600; }
             tr.dead td { background: #ffebe9; }
