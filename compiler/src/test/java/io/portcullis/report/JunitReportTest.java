@@ -121,6 +121,14 @@ class JunitReportTest {
     }
 
     @Test
+    void shippedXsdIsTheResource() throws Exception {
+        String docs = java.nio.file.Files.readString(Path.of("../docs/schema/portcullis-junit.xsd"));
+        String resource = new String(JunitReportTest.class.getResourceAsStream("/io/portcullis/report/portcullis-junit.xsd")
+                .readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertEquals(docs, resource);
+    }
+
+    @Test
     void xmlEscaping() {
         assertEquals("a&lt;b&amp;&quot;c&quot;&#10;\ufffd", JunitReport.attr("a<b&\"c\"\n\u0001"));
         assertEquals("x &lt;y&gt;\n", JunitReport.text("x <y>\n"));
