@@ -16,12 +16,13 @@ import java.util.TreeMap;
 final class Arguments {
     private Arguments() {}
 
-    enum Format { TEXT, JSON }
+    enum Format { TEXT, JSON, SARIF, JUNIT, HTML }
 
     /** Options shared by check and build. */
     record Common(Severity failOn, Map<String, Severity> severities, List<Path> paths, CheckConfig config) {}
 
-    record Check(Format format, Common common, boolean help) {}
+    /** {@code output} is null for stdout. */
+    record Check(Format format, Path output, Common common, boolean help) {}
 
     /** {@code stats}: print each object's size, verifier work and headroom against the kernel's limits. */
     record Build(Path outDir, KernelMode kernel, Common common, boolean help, boolean stats) {
@@ -79,6 +80,7 @@ final class Arguments {
     static Check check(List<String> args) throws UsageException {
         Tokens t = new Tokens("check", args);
         Format format = Format.TEXT;
+        Path output = null;
         CommonBuilder common = new CommonBuilder("check");
         boolean help = false;
         while (t.hasNext()) {
@@ -92,16 +94,23 @@ final class Arguments {
                 format = switch (v) {
                     case "text" -> Format.TEXT;
                     case "json" -> Format.JSON;
-                    default -> throw new UsageException("check", "--format must be text or json, not '" + v + "'");
+                    case "sarif" -> Format.SARIF;
+                    case "junit" -> Format.JUNIT;
+                    case "html" -> Format.HTML;
+                    default -> throw new UsageException("check",
+                            "--format must be text, json, sarif, junit or html, not '" + v + "'");
                 };
-            } else if (t.is(a, "--kernel") || t.is(a, "-o") || t.is(a, "--output") || a.equals("--stats")) {
-                throw new UsageException("check", a + " applies to 'portcullis build' only");
+            } else if (t.is(a, "--output")) {
+                output = toPath("check", t.value(a));
+            } else if (t.is(a, "--kernel") || t.is(a, "-o") || a.equals("--stats")) {
+                throw new UsageException("check", a + " applies to 'portcullis build' only"
+                        + (a.equals("-o") ? "; write a report to a file with --output FILE" : ""));
             } else if (!common.accept(a, t)) {
                 throw t.unknown(a);
             }
         }
-        if (help) return new Check(format, null, true);
-        return new Check(format, common.build(), false);
+        if (help) return new Check(format, output, null, true);
+        return new Check(format, output, common.build(), false);
     }
 
     static Build build(List<String> args) throws UsageException {

@@ -4,7 +4,7 @@ import io.portcullis.diag.Diagnostic;
 import io.portcullis.diff.DiffReport;
 import io.portcullis.diff.DiffResult;
 import io.portcullis.driver.Portcullis;
-import io.portcullis.report.JsonReport;
+import io.portcullis.driver.Reports;
 import io.portcullis.report.TextReport;
 import io.portcullis.resolve.InputException;
 import java.io.IOException;
@@ -166,11 +166,20 @@ public final class Main {
         }
         Arguments.Common c = a.common();
         progress.start("checking " + describe(c.paths()));
-        Portcullis.CheckResult result = library.check(c.paths(), options(c, Portcullis.KernelMode.NEVER));
-        if (a.format() == Arguments.Format.JSON) {
-            out.println(JsonReport.render(result.diagnostics()).stripTrailing());
+        Portcullis.Options options = options(c, Portcullis.KernelMode.NEVER);
+        Portcullis.CheckResult result = library.check(c.paths(), options);
+        Reports.Format format = Reports.Format.valueOf(a.format().name());
+        // Colour only on the terminal itself; the HTML page's program statistics may use the kernel verifier.
+        Reports.Context context = new Reports.Context(Path.of(""), version(), a.output() == null && colour(), true);
+        String report = Reports.render(format, result, options, context);
+        if (a.output() != null) {
+            try {
+                Reports.write(a.output(), report);
+            } catch (IOException e) {
+                throw new InputException("cannot write " + a.output() + ": " + e.getMessage());
+            }
         } else {
-            printFindings(result.diagnostics());
+            out.print(report);
         }
         return result.fails(c.failOn()) ? FINDINGS : OK;
     }

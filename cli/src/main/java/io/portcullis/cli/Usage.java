@@ -52,7 +52,8 @@ final class Usage {
     }
 
     static final String CHECK = """
-            Usage: portcullis check [--format text|json] [--fail-on error|warning]
+            Usage: portcullis check [--format text|json|sarif|junit|html] [--output FILE]
+                                    [--fail-on error|warning]
                                     [--severity CODE=LEVEL]... [--admin-ports LIST]
                                     [--waiver-window DAYS] PATH...
 
@@ -60,8 +61,12 @@ final class Usage {
             Guards found anywhere in the run apply to every policy checked in that run.
 
             Options:
-              --format text|json      text (default; coloured on a terminal unless NO_COLOR is set)
-                                      or exactly one JSON object on stdout
+              --format F              text (default; coloured on a terminal unless NO_COLOR is set),
+                                      json (one object, "version": 1; schema in
+                                      docs/schema/portcullis-report.schema.json), sarif (SARIF 2.1.0
+                                      for code scanning), junit (JUnit XML for CI dashboards) or
+                                      html (one self-contained page with the segmentation matrix)
+              --output FILE           write the report to FILE (atomically) instead of stdout
               --fail-on error|warning the lowest severity that fails the run (default: error)
               --severity CODE=LEVEL   override the severity of a finding code; LEVEL is error,
                                       warning, info or off (repeatable), e.g. --severity shadowed=error
@@ -78,6 +83,8 @@ final class Usage {
               portcullis check policies/
               portcullis check --fail-on warning policies/edge.policy policies/guards/
               portcullis check --format json --severity redundant=off policies/ > findings.json
+              portcullis check --format sarif --output portcullis.sarif policies/
+              portcullis check --format html --output report.html policies/
             """;
 
     static final String BUILD = """

@@ -126,7 +126,7 @@ class MainTest {
         assertUsageError(run("--frob"), "unknown option '--frob'");
         assertUsageError(run("check"), "no PATH given");
         assertUsageError(run("check", "--bogus", "p"), "unknown option '--bogus'");
-        assertUsageError(run("check", "--format", "xml", "p"), "--format must be text or json");
+        assertUsageError(run("check", "--format", "xml", "p"), "--format must be text, json, sarif, junit or html");
         assertUsageError(run("check", "--format"), "--format needs a value");
         assertUsageError(run("check", "--fail-on", "info", "p"), "--fail-on must be error or warning");
         assertUsageError(run("check", "--severity", "nonsense=error", "p"), "unknown finding code 'nonsense'");

@@ -51,7 +51,12 @@ public final class Portcullis {
     }
 
     /** Everything a check found. Counts exclude waived findings. */
-    public record CheckResult(List<ResolvedPolicy> policies, List<ResolvedGuard> guards, List<Diagnostic> diagnostics) {
+    public record CheckResult(List<ResolvedPolicy> policies, List<ResolvedGuard> guards, List<Diagnostic> diagnostics,
+                              List<Loader.NamedNetwork> networks) {
+        public CheckResult(List<ResolvedPolicy> policies, List<ResolvedGuard> guards, List<Diagnostic> diagnostics) {
+            this(policies, guards, diagnostics, List.of());
+        }
+
         public long count(Severity s) {
             return diagnostics.stream().filter(d -> !d.isWaived() && d.severity() == s).count();
         }
@@ -107,7 +112,7 @@ public final class Portcullis {
         for (ResolvedPolicy p : loaded.policies()) {
             all.addAll(Checker.check(p, loaded.guards(), options.today(), options.config()));
         }
-        return new CheckResult(loaded.policies(), loaded.guards(), Diagnostics.finish(all, options));
+        return new CheckResult(loaded.policies(), loaded.guards(), Diagnostics.finish(all, options), loaded.networks());
     }
 
     public static BuildResult build(List<Path> inputs, Path outDir, Options options) throws InputException {

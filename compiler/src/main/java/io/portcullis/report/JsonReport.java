@@ -6,13 +6,22 @@ import io.portcullis.ir.Packet;
 import io.portcullis.ir.TcpFlag;
 import java.util.List;
 
-/** The JSON report of the CLI contract (issue 2): one object with findings and summary. (Owner: front end.) */
+/**
+ * The JSON report of the CLI contract (issue 2): one object with {@code version}, findings and summary. Its schema is
+ * {@code docs/schema/portcullis-report.schema.json} (also the resource {@link #SCHEMA_RESOURCE}); {@link #VERSION}
+ * changes only when a field changes meaning or goes away, never for an added optional field.
+ */
 public final class JsonReport {
     private JsonReport() {}
 
+    /** The format version written in every report. */
+    public static final int VERSION = 1;
+    /** The JSON Schema (draft 2020-12) of this report, on the classpath. */
+    public static final String SCHEMA_RESOURCE = "/io/portcullis/report/portcullis-report.schema.json";
+
     /** One JSON object, keys in a fixed order, so the same findings always give the same bytes. */
     public static String render(List<Diagnostic> diagnostics) {
-        StringBuilder sb = new StringBuilder("{\"findings\":[");
+        StringBuilder sb = new StringBuilder("{\"version\":" + VERSION + ",\"findings\":[");
         boolean first = true;
         for (Diagnostic d : diagnostics) {
             if (d.severity() == Severity.OFF) continue;

@@ -5,7 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /** ICMP (RFC 792) and ICMPv6 (RFC 4443, RFC 4861) type and code names. */
-final class IcmpNames {
+public final class IcmpNames {
     private IcmpNames() {}
 
     private static final Map<String, Integer> V4_TYPES = new LinkedHashMap<>();
@@ -53,6 +53,14 @@ final class IcmpNames {
     }
 
     static Integer type(Family f, String name) { return (f == Family.IPV4 ? V4_TYPES : V6_TYPES).get(name); }
+
+    /** The first name of ICMP (or ICMPv6) type {@code type}, or its number when it has none, for reports. */
+    public static String typeName(Family f, int type) {
+        for (Map.Entry<String, Integer> e : (f == Family.IPV4 ? V4_TYPES : V6_TYPES).entrySet()) {
+            if (e.getValue() == type) return e.getKey();
+        }
+        return "type " + type;
+    }
 
     static Integer code(Family f, String name) { return (f == Family.IPV4 ? V4_CODES : V6_CODES).get(name); }
 

@@ -29,7 +29,18 @@ public final class Loader {
     private Loader() {}
 
     /** Policies and guards that resolved, and every diagnostic found on the way (syntax included). */
-    public record LoadResult(List<ResolvedPolicy> policies, List<ResolvedGuard> guards, List<Diagnostic> diagnostics) {}
+    public record LoadResult(List<ResolvedPolicy> policies, List<ResolvedGuard> guards, List<Diagnostic> diagnostics,
+                             List<NamedNetwork> networks) {
+        public LoadResult(List<ResolvedPolicy> policies, List<ResolvedGuard> guards, List<Diagnostic> diagnostics) {
+            this(policies, guards, diagnostics, List.of());
+        }
+    }
+
+    /**
+     * A resolved {@code network} definition, for reports (segmentation matrix): its exact addresses, where it is
+     * defined, and the policies whose rules, expects or asserts name it directly.
+     */
+    public record NamedNetwork(String name, io.portcullis.net.AddrSet addresses, Span span, List<String> usedBy) {}
 
     public static LoadResult load(List<Path> inputs) throws InputException {
         return load(inputs, Limits.defaults());

@@ -45,6 +45,9 @@ final class Resolver {
     private final java.util.Set<String> failed = new java.util.HashSet<>();
     /** Names referenced anywhere ("network x", "service y"), for unused-definition findings. */
     private final java.util.Set<String> used = new java.util.HashSet<>();
+    /** Networks the policy being resolved names directly (for reports); null outside a policy. */
+    private Set<String> policyRefs;
+    private final Map<String, List<String>> networksByPolicy = new LinkedHashMap<>();
     private int errors;
 
     private final Set<io.portcullis.diag.SourceFile> broken;
@@ -142,12 +145,25 @@ final class Resolver {
         List<ResolvedPolicy> rpolicies = new ArrayList<>();
         for (Ast.PolicyDef p : policies.values()) {
             int before = errors;
+            policyRefs = new java.util.LinkedHashSet<>();
             ResolvedPolicy rp = policy(p);
-            if (rp != null && errors == before && !broken.contains(p.span().file())) rpolicies.add(rp);
+            if (rp != null && errors == before && !broken.contains(p.span().file())) {
+                rpolicies.add(rp);
+                networksByPolicy.put(p.name(), List.copyOf(policyRefs));
+            }
+            policyRefs = null;
         }
         unused(networks, "network");
         unused(services, "service");
-        return new Loader.LoadResult(List.copyOf(rpolicies), List.copyOf(rguards), List.copyOf(diagnostics));
+        List<Loader.NamedNetwork> named = new ArrayList<>();
+        for (Ast.NetworkDef n : networks.values()) {
+            AddrSet v = networkValues.get(n.name());
+            if (v == null) continue;
+            List<String> by = new ArrayList<>();
+            for (Map.Entry<String, List<String>> e : networksByPolicy.entrySet()) if (e.getValue().contains(n.name())) by.add(e.getKey());
+            named.add(new Loader.NamedNetwork(n.name(), v, n.nameSpan(), List.copyOf(by)));
+        }
+        return new Loader.LoadResult(List.copyOf(rpolicies), List.copyOf(rguards), List.copyOf(diagnostics), List.copyOf(named));
     }
 
     private void unused(Map<String, ?> defs, String kind) {
@@ -185,6 +201,7 @@ final class Resolver {
 
     private AddrSet network(String name, Span usedAt) {
         if (usedAt != null) used.add("network " + name);
+        if (usedAt != null && policyRefs != null && resolving.isEmpty()) policyRefs.add(name);
         AddrSet done = networkValues.get(name);
         if (done != null || failed.contains("network " + name)) return done;
         Ast.NetworkDef def = networks.get(name);

@@ -9,6 +9,7 @@ import org.apache.maven.plugin.MojoExecutionException;
 import org.apache.maven.plugin.MojoFailureException;
 import org.apache.maven.plugins.annotations.LifecyclePhase;
 import org.apache.maven.plugins.annotations.Mojo;
+import org.apache.maven.plugins.annotations.Parameter;
 
 /**
  * Checks the project's policies (consistency, unsafe policies, waivers, expects, asserts, guards), logs every finding
@@ -17,6 +18,18 @@ import org.apache.maven.plugins.annotations.Mojo;
  */
 @Mojo(name = "check", defaultPhase = LifecyclePhase.VERIFY, threadSafe = true)
 public class CheckMojo extends AbstractPortcullisMojo {
+
+    /**
+     * Reports to write besides the log, comma-separated: {@code json}, {@code sarif}, {@code junit}, {@code html},
+     * {@code text}. They go to {@code reportDirectory} as {@code portcullis.json}, {@code portcullis.sarif},
+     * {@code TEST-portcullis.xml}, {@code portcullis.html} and {@code portcullis.txt}, written before the build fails.
+     */
+    @Parameter(property = "portcullis.formats")
+    String formats;
+
+    /** Where the reports of {@code formats} are written. */
+    @Parameter(property = "portcullis.reportDirectory", defaultValue = "${project.build.directory}/portcullis")
+    File reportDirectory;
 
     @Override
     public void execute() throws MojoExecutionException, MojoFailureException {
@@ -39,6 +52,7 @@ public class CheckMojo extends AbstractPortcullisMojo {
             throw internal(e);
         }
         log(result.diagnostics());
+        Reports.writeAll(this, result, options);
         getLog().info("Portcullis checked " + result.policies().size() + " policies and " + result.guards().size()
                 + " guards in " + policyDirectory() + ": "
                 + Findings.count(result.diagnostics(), Severity.ERROR) + " errors, "
