@@ -4,6 +4,7 @@ import io.portcullis.diag.Severity;
 import io.portcullis.driver.Portcullis;
 import io.portcullis.resolve.InputException;
 import io.portcullis.resolve.Loader;
+import java.io.File;
 import java.util.List;
 import org.apache.maven.plugin.MojoExecutionException;
 import org.apache.maven.plugin.MojoFailureException;
