@@ -52,7 +52,8 @@ public final class SarifReport {
         driver.put("rules", rules);
         Map<String, Object> run = new LinkedHashMap<>();
         run.put("tool", Map.of("driver", driver));
-        run.put("originalUriBaseIds", Map.of(SRCROOT, Map.of("uri", dirUri(base))));
+        // No originalUriBaseIds: SRCROOT's absolute location differs between machines and the report must not;
+        // code-scanning consumers resolve SRCROOT-relative URIs against their checkout.
         run.put("columnKind", "utf16CodeUnits");
         run.put("results", results);
         Map<String, Object> log = new LinkedHashMap<>();
@@ -198,11 +199,6 @@ public final class SarifReport {
             }
         }
         return sb.toString();
-    }
-
-    private static String dirUri(Path dir) {
-        String u = dir.toUri().toString();
-        return u.endsWith("/") ? u : u + "/";
     }
 
     static String level(Severity s) {
