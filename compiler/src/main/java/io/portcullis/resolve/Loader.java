@@ -32,7 +32,14 @@ public final class Loader {
     public record LoadResult(List<ResolvedPolicy> policies, List<ResolvedGuard> guards, List<Diagnostic> diagnostics) {}
 
     public static LoadResult load(List<Path> inputs) throws InputException {
-        return load(inputs, Limits.defaults());
+        Limits limits;
+        try {
+            limits = Limits.defaults();
+        } catch (IllegalArgumentException e) {
+            // A bad -Dportcullis.limit.* value is the user's mistake in how the tool was started: a usage error.
+            throw new InputException(e.getMessage());
+        }
+        return load(inputs, limits);
     }
 
     /** As {@link #load(List)}, within {@code limits} instead of the defaults. */
