@@ -55,7 +55,14 @@ public final class CheckBench {
         for (int n : sizes) {
             Path file = dir.resolve("bench-" + n + ".policy");
             RuleGenerator.write(file, n, seed);
-            rows.add(measure(n, file, cli));
+            try {
+                rows.add(measure(n, file, cli));
+            } catch (OutOfMemoryError e) {
+                // A size that does not fit is a result too: report it and go on with the others.
+                System.gc();
+                System.out.printf(Locale.ROOT, "%7d rules: out of memory (max heap %d MB)%n", n, Runtime.getRuntime().maxMemory() >> 20);
+                continue;
+            }
             Row r = rows.get(rows.size() - 1);
             System.out.printf(Locale.ROOT, "%7d rules: load %.2f s, check %.2f s, peak heap %d MB, cli %s; findings %s%n",
                     n, r.loadS, r.checkS, r.peakHeap >> 20, r.cliS < 0 ? "-" : String.format(Locale.ROOT, "%.2f s (exit %d)",

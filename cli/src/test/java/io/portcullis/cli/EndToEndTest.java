@@ -296,4 +296,26 @@ class EndToEndTest {
         assertEquals(2, run("check", "--admin-ports", "ssh", p.toString()).code());
         assertEquals(2, run("check", "--waiver-window", "-1", p.toString()).code());
     }
+
+    @Test
+    void badLimitPropertyIsAUsageErrorWithAClearMessage() throws IOException {
+        Path p = write("web.policy", CLEAN);
+        String key = "portcullis.limit.rules-per-policy";
+        try {
+            for (String bad : new String[] {"lots", "0"}) {
+                System.setProperty(key, bad);
+                for (String[] args : new String[][] {{"check", p.toString()}, {"eval", p.toString(), "web",
+                        "tcp 192.0.2.7:40000 -> 10.1.3.4:443"}}) {
+                    Run r = run(args);
+                    assertEquals(2, r.code(), r.out() + r.err());
+                    assertTrue(r.err().startsWith("portcullis: system property portcullis.limit."), r.err());
+                    assertTrue(r.err().contains(bad.equals("0") ? "at least 1" : "whole number, not 'lots'"), r.err());
+                    assertFalse(r.err().contains("internal error"), r.err());
+                    assertNoStackTrace(r);
+                }
+            }
+        } finally {
+            System.clearProperty(key);
+        }
+    }
 }

@@ -93,9 +93,12 @@ public final class Checker {
                             "its parts cannot hold together (for example IPv4 sources with IPv6 destinations, or an"
                                     + " except that removes everything); fix or delete the rule", List.of(), null);
                 } else {
+                    // Findings keep packets, not sets: every node made for this rule can go (see Bdd#release).
+                    int mark = bdd.mark();
                     int[] cands = earlierOf(i, sets.overlapping(i));
                     if (decided[i] == Bdd.FALSE) dead(i, cands);
                     else correlation(i, cands);
+                    bdd.release(mark);
                 }
             }
         }
@@ -237,10 +240,12 @@ public final class Checker {
                 if (decided[i] == Bdd.FALSE) continue;
                 ResolvedRule r = rules.get(i);
                 // What the rest of the policy gives the packets rule i decides, from the later rules that overlap it.
+                int mark = bdd.mark();
                 int rest = sets.allowedWithin(decided[i], sets.overlapping(i), i + 1);
                 boolean same = r.action() == Action.ALLOW ? rest == decided[i] : rest == Bdd.FALSE;
+                Packet w = same ? space.witness(decided[i]) : null;
+                bdd.release(mark);
                 if (!same) continue;
-                Packet w = space.witness(decided[i]);
                 int next = firstMatching(sets.containing(w), w, i, n);
                 List<Related> rel = List.of(relatedOf(next));
                 add(r, Codes.REDUNDANT, "rule " + name(r) + " is redundant: every packet it decides would get "
@@ -263,11 +268,13 @@ public final class Checker {
 
         /** {@code assert allow|deny MATCH}: checked over all packets the match describes. */
         private void property(Assertion a, String code, String guard) {
+            int mark = bdd.mark();
             int set = space.match(a.match());
             int allowed = sets.allowedWithin(set, sets.overlapping(a.match()), 0);
             int bad = a.action() == Action.ALLOW ? bdd.diff(set, allowed) : allowed;
-            if (bad == Bdd.FALSE) return;
             Packet w = space.witness(bad);
+            bdd.release(mark);
+            if (w == null) return;
             Evaluator.Decision d = Evaluator.evaluate(policy, w);
             String who = d.ruleIndex() < 0 ? "its default" : "rule " + name(rules.get(d.ruleIndex()));
             String what = guard == null ? "assert" : "guard '" + guard + "'";

@@ -71,16 +71,23 @@ public final class Unsafe {
         }
 
         List<Diagnostic> run() {
-            defaultAllow();
+            // Each check keeps packets, not sets, so the nodes it makes are released after it (see Bdd#release).
+            scoped(this::defaultAllow);
             for (ResolvedRule r : policy.rules()) {
                 if (r.action() != Action.ALLOW || sets.decided(r.index()) == Bdd.FALSE) continue;
-                allowAll(r);
-                broadSource(r);
+                scoped(() -> allowAll(r));
+                scoped(() -> broadSource(r));
             }
-            exposedAdminPorts();
-            dualStackBypass();
-            ndpBlocked();
+            scoped(this::exposedAdminPorts);
+            scoped(this::dualStackBypass);
+            scoped(this::ndpBlocked);
             return out;
+        }
+
+        private void scoped(Runnable check) {
+            int mark = bdd.mark();
+            check.run();
+            bdd.release(mark);
         }
 
         private void defaultAllow() {

@@ -62,7 +62,13 @@ public record Limits(int rulesPerPolicy, int rulesPerRun, int propertiesPerPolic
                         + " must be a whole number, not '" + s + "'");
             }
         }
-        return of(v);
+        try {
+            return of(v);
+        } catch (IllegalArgumentException e) {
+            // Only a property can have made the built-in values invalid: name it, so the user knows what to fix.
+            // "limit NAME must be ..." becomes "system property portcullis.limit.NAME must be ...".
+            throw new IllegalArgumentException("system property portcullis." + e.getMessage().replaceFirst("^limit ", "limit."));
+        }
     }
 
     /** The values in the order of {@link #NAMES}. */

@@ -43,7 +43,14 @@ public final class Loader {
     public record NamedNetwork(String name, io.portcullis.net.AddrSet addresses, Span span, List<String> usedBy) {}
 
     public static LoadResult load(List<Path> inputs) throws InputException {
-        return load(inputs, Limits.defaults());
+        Limits limits;
+        try {
+            limits = Limits.defaults();
+        } catch (IllegalArgumentException e) {
+            // A bad -Dportcullis.limit.* value is the user's mistake in how the tool was started: a usage error.
+            throw new InputException(e.getMessage());
+        }
+        return load(inputs, limits);
     }
 
     /** As {@link #load(List)}, within {@code limits} instead of the defaults. */

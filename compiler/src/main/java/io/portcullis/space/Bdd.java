@@ -5,18 +5,28 @@ import java.util.Arrays;
 /**
  * A reduced ordered binary decision diagram package: nodes are ints, 0 is false, 1 is true, variable 0 is tested
  * first. Hash-consed, so equal sets are equal ints and emptiness, equality and inclusion are O(1) after an operation.
- * No garbage collection: a manager lives for one analysis.
+ *
+ * <p>Memory is managed as a stack. A node's children are always older than the node, so the nodes made after a
+ * {@link #mark()} sit above it, and {@link #release(int, int[])} drops every one of them that the given roots do not
+ * reach, renumbering the survivors downwards. The checker does its per-rule work between a mark and a release, so the
+ * node table holds the policy's lasting sets plus one rule's scratch, not the scratch of every rule: that keeps it
+ * small enough to stay in the processor's caches, which is where most of the time went (an operation on a table of
+ * millions of nodes was a hundred times slower than the same operation on a fresh one).
  */
 public final class Bdd {
     public static final int FALSE = 0, TRUE = 1;
     private static final int AND = 0, OR = 1, DIFF = 2;
+    private static final int MAX_CACHE = 1 << 22;
 
     private final int varCount;
-    private int[] var, low, high;
+    private int[] var, low, high, next; // next: the node after this one in its hash bucket
     private int size;
-    private int[] table; // open addressing: node ids, 0 = empty slot
-    private int[] cacheKeyA, cacheKeyB, cacheOp, cacheVal;
+    private int[] buckets;              // newest node first, so the nodes above a mark lead every chain
+    private int[] cacheA, cacheB, cacheVal, cacheEpoch; // cacheA holds a * 4 + op
     private int cacheMask;
+    private int epoch;                  // bumped by every release
+    private int[] floor = new int[16];  // floor[e]: nodes below it were untouched by the releases since epoch e
+    private int lastMark, resetEpoch;
 
     public Bdd(int varCount) {
         this.varCount = varCount;
@@ -24,16 +34,20 @@ public final class Bdd {
         var = new int[cap];
         low = new int[cap];
         high = new int[cap];
+        next = new int[cap];
         var[0] = var[1] = varCount; // terminals sort after every variable
         size = 2;
-        table = new int[1 << 17];
-        int cacheSize = 1 << 18;
-        cacheMask = cacheSize - 1;
-        cacheKeyA = new int[cacheSize];
-        cacheKeyB = new int[cacheSize];
-        cacheOp = new int[cacheSize];
-        cacheVal = new int[cacheSize];
-        Arrays.fill(cacheOp, -1);
+        buckets = new int[1 << 16];
+        allocateCache(1 << 16);
+    }
+
+    private void allocateCache(int entries) {
+        cacheMask = entries - 1;
+        cacheA = new int[entries];
+        cacheB = new int[entries];
+        cacheVal = new int[entries];
+        cacheEpoch = new int[entries];
+        Arrays.fill(cacheA, -1);
     }
 
     public int varCount() { return varCount; }
@@ -45,52 +59,115 @@ public final class Bdd {
     /** The node testing {@code v} with the given children (reduced and shared). */
     public int mk(int v, int lo, int hi) {
         if (lo == hi) return lo;
-        int h = hash(v, lo, hi) & (table.length - 1);
-        while (true) {
-            int n = table[h];
-            if (n == 0) break;
+        int b = hash(v, lo, hi) & (buckets.length - 1);
+        for (int n = buckets[b]; n != 0; n = next[n]) {
             if (var[n] == v && low[n] == lo && high[n] == hi) return n;
-            h = (h + 1) & (table.length - 1);
         }
-        if (size == var.length) {
-            int cap = var.length * 2;
-            var = Arrays.copyOf(var, cap);
-            low = Arrays.copyOf(low, cap);
-            high = Arrays.copyOf(high, cap);
-        }
+        if (size == var.length) grow();
         int n = size++;
         var[n] = v;
         low[n] = lo;
         high[n] = hi;
-        table[h] = n;
-        if (size * 2 > table.length) rehash();
+        if (size > buckets.length) {
+            rehash(buckets.length * 2);
+        } else {
+            next[n] = buckets[b];
+            buckets[b] = n;
+        }
         return n;
     }
 
-    private void rehash() {
-        table = new int[table.length * 2];
-        // A fixed operation cache thrashes once the diagram holds millions of nodes, and every miss recomputes a
-        // whole sub-diagram; it grows with the node table, up to 8M entries (128 MB).
-        if (cacheOp.length < table.length / 2 && cacheOp.length < 1 << 23) {
-            int cacheSize = cacheOp.length * 2;
-            cacheMask = cacheSize - 1;
-            cacheKeyA = new int[cacheSize];
-            cacheKeyB = new int[cacheSize];
-            cacheOp = new int[cacheSize];
-            cacheVal = new int[cacheSize];
-            Arrays.fill(cacheOp, -1);
-        }
+    private void grow() {
+        int cap = var.length * 2;
+        var = Arrays.copyOf(var, cap);
+        low = Arrays.copyOf(low, cap);
+        high = Arrays.copyOf(high, cap);
+        next = Arrays.copyOf(next, cap);
+    }
+
+    /** Rebuilds the buckets, inserting in id order so that newer nodes stay ahead of older ones in every chain. */
+    private void rehash(int bucketCount) {
+        buckets = new int[bucketCount];
         for (int n = 2; n < size; n++) {
-            int h = hash(var[n], low[n], high[n]) & (table.length - 1);
-            while (table[h] != 0) h = (h + 1) & (table.length - 1);
-            table[h] = n;
+            int b = hash(var[n], low[n], high[n]) & (bucketCount - 1);
+            next[n] = buckets[b];
+            buckets[b] = n;
         }
+        // A cache much smaller than the table thrashes, and every miss recomputes a whole sub-diagram.
+        if (cacheMask + 1 < bucketCount && cacheMask + 1 < MAX_CACHE) allocateCache(Math.min(bucketCount, MAX_CACHE));
     }
 
     private static int hash(int v, int lo, int hi) {
-        int h = v * 0x9E3779B1 ^ lo * 0x85EBCA6B ^ hi * 0xC2B2AE35;
-        return h ^ (h >>> 15);
+        long h = ((long) lo << 32 | (hi & 0xFFFFFFFFL)) * 0x9E3779B97F4A7C15L + v * 0xC2B2AE3D27D4EB4FL;
+        h ^= h >>> 29;
+        h *= 0xBF58476D1CE4E5B9L;
+        return (int) (h ^ (h >>> 32));
     }
+
+    /** The current top of the node stack, for a later {@link #release}. */
+    public int mark() { return size; }
+
+    /** Drops every node made since {@code mark}: the scratch of a computation whose results are no longer needed. */
+    public void release(int mark) { release(mark, new int[0]); }
+
+    /** Drops every node made since {@code mark} except what {@code root} reaches; returns root's new id. */
+    public int release(int mark, int root) {
+        int[] r = {root};
+        release(mark, r);
+        return r[0];
+    }
+
+    /**
+     * Drops every node made since {@code mark} that none of {@code roots} reaches and renumbers the rest; the roots are
+     * replaced, in place, by their new ids. Ids below the mark are unchanged; any other id held elsewhere is void.
+     */
+    public void release(int mark, int[] roots) {
+        if (mark < 2 || mark > size) throw new IllegalArgumentException("bad mark " + mark);
+        if (mark == size) return;
+        int[] map = new int[size - mark]; // new id + 1 of each node above the mark that survives, 0 when dropped
+        for (int r : roots) markReachable(r, mark, map);
+        // Unlink every node above the mark, newest first: each is at the head of its chain when its turn comes.
+        for (int n = size - 1; n >= mark; n--) {
+            int b = hash(var[n], low[n], high[n]) & (buckets.length - 1);
+            buckets[b] = next[n];
+        }
+        int top = mark;
+        for (int n = mark; n < size; n++) {
+            if (map[n - mark] == 0) continue;
+            int v = var[n], lo = remap(low[n], mark, map), hi = remap(high[n], mark, map);
+            int m = top++;
+            var[m] = v;
+            low[m] = lo;
+            high[m] = hi;
+            int b = hash(v, lo, hi) & (buckets.length - 1);
+            next[m] = buckets[b];
+            buckets[b] = m;
+            map[n - mark] = m + 1;
+        }
+        for (int k = 0; k < roots.length; k++) roots[k] = remap(roots[k], mark, map);
+        size = top;
+        // Cached results that name a dropped or renumbered node are void. Entries made before this release stay
+        // valid when all their nodes are below every mark released since (checked on lookup); a release below an
+        // earlier one breaks that order, and then the cache is simply cleared.
+        if (epoch + 1 == floor.length) floor = Arrays.copyOf(floor, floor.length * 2);
+        floor[epoch] = mark;
+        epoch++;
+        if (mark < lastMark) {
+            Arrays.fill(cacheA, -1);
+            resetEpoch = epoch;
+        }
+        lastMark = mark;
+    }
+
+    private void markReachable(int n, int mark, int[] map) {
+        while (n >= mark && map[n - mark] == 0) {
+            map[n - mark] = 1;
+            markReachable(low[n], mark, map);
+            n = high[n];
+        }
+    }
+
+    private static int remap(int n, int mark, int[] map) { return n < mark ? n : map[n - mark] - 1; }
 
     /** The set where variable {@code v} is 1. */
     public int ithVar(int v) { return mk(v, FALSE, TRUE); }
@@ -113,6 +190,14 @@ public final class Bdd {
     /** if c then t else e. */
     public int ite(int c, int t, int e) { return or(and(c, t), diff(e, c)); }
 
+    /** The union of {@code sets}, combined pairwise as a balanced tree (cheaper than a running union of many sets). */
+    public int orAll(int[] sets, int from, int to) {
+        if (to - from <= 0) return FALSE;
+        if (to - from == 1) return sets[from];
+        int mid = (from + to) >>> 1;
+        return or(orAll(sets, from, mid), orAll(sets, mid, to));
+    }
+
     private int apply(int op, int a, int b) {
         switch (op) {
             case AND -> {
@@ -132,18 +217,22 @@ public final class Bdd {
                 if (b == FALSE) return a;
             }
         }
-        int slot = (a * 31 + b * 17 + op) * 0x9E3779B1;
-        slot = (slot ^ (slot >>> 16)) & cacheMask;
-        if (cacheOp[slot] == op && cacheKeyA[slot] == a && cacheKeyB[slot] == b) return cacheVal[slot];
+        int key = a * 4 + op;
+        int slot = hash(op, a, b) & cacheMask;
+        if (cacheA[slot] == key && cacheB[slot] == b) {
+            int e = cacheEpoch[slot], r = cacheVal[slot];
+            if (e == epoch || Math.max(Math.max(a, b), r) < floor[e]) return r;
+        }
         int va = var[a], vb = var[b];
         int v = Math.min(va, vb);
         int a0 = va == v ? low[a] : a, a1 = va == v ? high[a] : a;
         int b0 = vb == v ? low[b] : b, b1 = vb == v ? high[b] : b;
         int r = mk(v, apply(op, a0, b0), apply(op, a1, b1));
-        cacheOp[slot] = op;
-        cacheKeyA[slot] = a;
-        cacheKeyB[slot] = b;
+        slot = hash(op, a, b) & cacheMask; // the cache may have been reallocated meanwhile
+        cacheA[slot] = key;
+        cacheB[slot] = b;
         cacheVal[slot] = r;
+        cacheEpoch[slot] = epoch;
         return r;
     }
 
@@ -163,5 +252,21 @@ public final class Bdd {
             }
         }
         return bits;
+    }
+
+    /**
+     * Whether {@code id}, obtained while {@link #epoch()} was {@code epochThen}, still names the same node: no release
+     * since then dropped or renumbered it. For caches kept outside this class.
+     */
+    public boolean stillValid(int id, int epochThen) {
+        return epochThen == epoch || epochThen >= resetEpoch && id < floorSince(epochThen);
+    }
+
+    /** The number of releases so far. */
+    public int epoch() { return epoch; }
+
+    private int floorSince(int e) {
+        // Marks only grow between cache clears (see release), so the first release after e has the lowest mark.
+        return e < epoch ? floor[e] : Integer.MAX_VALUE;
     }
 }

@@ -38,8 +38,9 @@ public final class PacketSpace {
     static final int VARS = EST + 1;
 
     private final Bdd bdd = new Bdd(VARS);
-    private final Map<RuleMatch, Integer> matchCache = new HashMap<>();
-    private final int v4, v6, nonFrag, tcp, udp, tcpOrUdp, icmpAny, hasPorts;
+    private final Map<RuleMatch, long[]> matchCache = new HashMap<>(); // {node, bdd epoch when made}
+    private final int v4, v6, nonFrag, tcp, udp, tcpOrUdp, icmpAny, hasPorts, newConnection;
+    private final int[] prefs; // the witness preferences after the protocol, in the order they apply
 
     public PacketSpace() {
         v4 = bdd.nithVar(FAMILY);
@@ -51,6 +52,13 @@ public final class PacketSpace {
         hasPorts = bdd.and(tcpOrUdp, nonFrag);
         icmpAny = bdd.and(nonFrag, bdd.or(bdd.and(v4, value(PROTO, 8, ProtoClause.ICMP)),
                 bdd.and(v6, value(PROTO, 8, ProtoClause.ICMPV6))));
+        // Built once, before any caller marks the node stack, so they survive every release.
+        newConnection = bdd.nithVar(EST);
+        prefs = new int[] {range(SPORT, 16, 40000, 65535), range(SPORT, 16, 1024, 65535), range(DPORT, 16, 1, 65535),
+            bdd.or(prefix(SRC, new Prefix(Ip.v4(0xC0000200L), 24)), prefix(SRC, new Prefix(Ip.v6(0x20010db800000000L, 0), 32))),
+            bdd.or(prefix(DST, new Prefix(Ip.v4(0xC6336400L), 24)), prefix(DST, new Prefix(Ip.v6(0x20010db800000000L, 0), 32))),
+            bdd.or(bdd.and(v4, bdd.ithVar(SRC + 31)), bdd.and(v6, bdd.ithVar(SRC + 127))),
+            bdd.or(bdd.and(v4, bdd.ithVar(DST + 31)), bdd.and(v6, bdd.ithVar(DST + 127)))};
     }
 
     public Bdd bdd() { return bdd; }
@@ -109,8 +117,8 @@ public final class PacketSpace {
 
     /** Exactly the packets {@code m} matches; the same reading as the reference evaluator. */
     public int match(RuleMatch m) {
-        Integer cached = matchCache.get(m);
-        if (cached != null) return cached;
+        long[] cached = matchCache.get(m);
+        if (cached != null && bdd.stillValid((int) cached[0], (int) cached[1])) return (int) cached[0];
         int n = bdd.and(addresses(SRC, m.src()), addresses(DST, m.dst()));
         if (m.sports() != null) n = bdd.and(n, bdd.and(hasPorts, ports(SPORT, m.sports())));
         if (m.state() != TcpState.ANY) {
@@ -120,7 +128,7 @@ public final class PacketSpace {
         int clauses = Bdd.FALSE;
         for (ProtoClause c : m.protos()) clauses = bdd.or(clauses, clause(m, c));
         n = bdd.and(n, clauses);
-        matchCache.put(m, n);
+        matchCache.put(m, new long[] {n, bdd.epoch()});
         return n;
     }
 
@@ -162,16 +170,8 @@ public final class PacketSpace {
         s = prefer(s, v4);
         int proto = bdd.and(s, tcp) != Bdd.FALSE ? tcp : bdd.and(s, udp) != Bdd.FALSE ? udp : icmpAny;
         s = prefer(s, proto);
-        s = prefer(s, bdd.nithVar(EST));
-        s = prefer(s, range(SPORT, 16, 40000, 65535));
-        s = prefer(s, range(SPORT, 16, 1024, 65535));
-        s = prefer(s, range(DPORT, 16, 1, 65535));
-        s = prefer(s, bdd.or(prefix(SRC, new Prefix(Ip.v4(0xC0000200L), 24)),
-                prefix(SRC, new Prefix(Ip.v6(0x20010db800000000L, 0), 32))));
-        s = prefer(s, bdd.or(prefix(DST, new Prefix(Ip.v4(0xC6336400L), 24)),
-                prefix(DST, new Prefix(Ip.v6(0x20010db800000000L, 0), 32))));
-        s = prefer(s, bdd.or(bdd.and(v4, bdd.ithVar(SRC + 31)), bdd.and(v6, bdd.ithVar(SRC + 127))));
-        s = prefer(s, bdd.or(bdd.and(v4, bdd.ithVar(DST + 31)), bdd.and(v6, bdd.ithVar(DST + 127))));
+        s = prefer(s, newConnection);
+        for (int p : prefs) s = prefer(s, p);
         boolean[] b = bdd.anySat(s);
         Family f = b[FAMILY] ? Family.IPV6 : Family.IPV4;
         boolean frag = b[FRAG];

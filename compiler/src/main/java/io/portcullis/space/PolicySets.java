@@ -33,15 +33,44 @@ public final class PolicySets {
         }
         // A rule's decided set depends only on the earlier rules that overlap it, so it is computed from those alone:
         // the union of every earlier match grows with the policy and made this sweep superlinear.
+        // The earlier rules are subtracted broadest first: a broad rule usually removes most of what is left (often all
+        // of it, for a dead rule), so the narrow ones after it cut into a small set. The difference is the same in any
+        // order. Each rule's scratch is released as soon as its decided set is known (see Bdd#release).
+        long[] breadth = new long[n];
+        for (int i = 0; i < n; i++) breadth[i] = breadth(policy.rules().get(i).match(), i);
         for (int i = 0; i < n; i++) {
             overlapping[i] = index.overlapping(policy.rules().get(i).match());
+            int k = 0;
+            while (k < overlapping[i].length && overlapping[i][k] < i) k++;
+            long[] order = new long[k];
+            for (int m = 0; m < k; m++) order[m] = breadth[overlapping[i][m]];
+            java.util.Arrays.sort(order);
+            int mark = bdd.mark();
             int d = match[i];
-            for (int j : overlapping[i]) {
-                if (j >= i || d == Bdd.FALSE) break;
-                d = bdd.diff(d, match[j]);
-            }
-            decided[i] = d;
+            for (int m = 0; m < k && d != Bdd.FALSE; m++) d = bdd.diff(d, match[(int) (order[m] & 0xFFFFFFFFL)]);
+            decided[i] = bdd.release(mark, d);
         }
+    }
+
+    /**
+     * A sort key that puts broad matches first (short prefixes, then many ports), the rule index in the low half so
+     * that the order is total and deterministic.
+     */
+    private static long breadth(io.portcullis.ir.RuleMatch m, int index) {
+        int src = 128, dst = 128;
+        for (io.portcullis.net.Prefix p : m.src().prefixes()) src = Math.min(src, p.length());
+        for (io.portcullis.net.Prefix p : m.dst().prefixes()) dst = Math.min(dst, p.length());
+        int narrowPorts = 17; // 17 - log2(ports matched): 0 for every port, 17 for one
+        for (io.portcullis.ir.ProtoClause c : m.protos()) {
+            long ports = 65536;
+            if (c.proto() >= 0 && c.dports() != null) {
+                ports = 0;
+                for (io.portcullis.net.PortSet.Range r : c.dports().ranges()) ports += r.hi() - r.lo() + 1;
+            }
+            if (c.proto() < 0) ports = 1L << 17;
+            narrowPorts = Math.min(narrowPorts, 17 - (63 - Long.numberOfLeadingZeros(ports)));
+        }
+        return (long) ((src + dst) * 32 + narrowPorts) << 32 | index;
     }
 
     /** The global sets, built on first use: they are large for large policies and most checks do without them. */

@@ -323,6 +323,9 @@ class LimitsTest {
             assertThrows(IllegalArgumentException.class, Limits::defaults);
             System.setProperty(key, "0");
             assertThrows(IllegalArgumentException.class, Limits::defaults);
+            // Through the loader, a bad value is the user's mistake (exit 2 in the CLI), not an internal error.
+            InputException e = assertThrows(InputException.class, () -> Loader.load(List.of(Path.of("x.policy"))));
+            assertTrue(e.getMessage().contains("portcullis.limit.rules-per-policy"), e.getMessage());
         } finally {
             System.clearProperty(key);
         }
