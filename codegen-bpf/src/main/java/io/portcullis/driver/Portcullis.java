@@ -90,7 +90,7 @@ public final class Portcullis {
     }
 
     public static BuildResult build(List<Path> inputs, Path outDir, Options options) throws InputException {
-        return Builder.build(check(inputs, options), outDir, options);
+        return Builder.build(check(inputs, options), outDir, options, inputs);
     }
 
     public static EvalResult eval(Path file, String policyName, String packetText) throws InputException {

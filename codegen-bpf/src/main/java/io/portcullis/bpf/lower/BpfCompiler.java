@@ -34,7 +34,7 @@ public final class BpfCompiler {
     }
 
     /** The name of the policy's file without its directories: what {@link #compile(ResolvedPolicy)} records. */
-    static String defaultSourceName(ResolvedPolicy policy) {
+    public static String defaultSourceName(ResolvedPolicy policy) {
         if (policy.span() == null || policy.span().file() == null) return "policy";
         String n = policy.span().file().displayName().replace('\\', '/');
         return n.substring(n.lastIndexOf('/') + 1);
@@ -73,7 +73,8 @@ public final class BpfCompiler {
         }
         if (estimate > MAX_INSNS) {
             throw new CodegenException(Limits.PROGRAM_LENGTH, "the program would have about " + estimate
-                    + " instructions, over the kernel's limit of " + MAX_INSNS + " instructions per program");
+                    + " instructions, over the kernel's limit of " + MAX_INSNS + " instructions per program ("
+                    + "BPF_COMPLEXITY_LIMIT_INSNS)");
         }
         LLVMTargetMachineRef tm = ObjectEmitter.targetMachine(estimate > NEAR_JUMP_INSNS ? ObjectEmitter.CPU_FAR_JUMPS
                 : ObjectEmitter.CPU);
@@ -182,7 +183,8 @@ public final class BpfCompiler {
             return DecisionDiagram.build(family, policy.rules(), single, BUDGET);
         } catch (DecisionDiagram.TooLarge e) {
             throw new CodegenException(Limits.PROGRAM_LENGTH, "the " + family + " rules need a decision diagram of more than " + BUDGET
-                    + " entries, far past the kernel's limit of " + MAX_INSNS + " instructions per program");
+                    + " entries, far past the kernel's limit of " + MAX_INSNS + " instructions per program ("
+                    + "BPF_COMPLEXITY_LIMIT_INSNS)");
         }
     }
 
