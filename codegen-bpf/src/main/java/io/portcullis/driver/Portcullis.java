@@ -116,7 +116,7 @@ public final class Portcullis {
     }
 
     public static BuildResult build(List<Path> inputs, Path outDir, Options options) throws InputException {
-        return Builder.build(check(inputs, options), outDir, options);
+        return Builder.build(check(inputs, options), outDir, options, inputs);
     }
 
     public static BuildResult buildSources(List<Loader.Source> sources, Path outDir, Options options) throws InputException {
