@@ -54,6 +54,23 @@ public final class Unsafe {
         return s;
     }
 
+    /** Every address and port boundary the checks below build sets from, beyond those of the rules themselves. */
+    static void boundaries(ResolvedPolicy policy, CheckConfig config, io.portcullis.space.Atoms.Builder b) {
+        b.addresses(PRIVATE).addresses(LINK_LOCAL).ports(config.adminPorts()).ports(PROBE_PORT, PROBE_PORT);
+        // allow-all and broad-source build sets from single broad prefixes of a rule's addresses.
+        for (ResolvedRule r : policy.rules()) {
+            for (AddrSet s : List.of(r.match().src(), r.match().dst())) {
+                for (Family f : Family.values()) {
+                    int limit = f == Family.IPV4 ? BROAD_V4 : BROAD_V6;
+                    for (Prefix p : s.prefixes(f)) if (p.length() <= limit) b.prefix(p);
+                }
+            }
+        }
+    }
+
+    private static final int PROBE_PORT = 61000;
+    private static final AddrSet LINK_LOCAL = addrs("fe80::/10");
+
     private static final class Run {
         final PolicySets sets;
         final CheckConfig config;
@@ -96,8 +113,8 @@ public final class Unsafe {
             // unusual protocol, each family) rather than in the complement of every rule, which is large for large policies.
             Packet w = null;
             for (Family f : Family.values()) {
-                for (ProtoClause c : List.of(new ProtoClause(ProtoClause.TCP, null, PortSet.of(61000, 61000), -1, -1),
-                        new ProtoClause(ProtoClause.UDP, null, PortSet.of(61000, 61000), -1, -1),
+                for (ProtoClause c : List.of(new ProtoClause(ProtoClause.TCP, null, PortSet.of(PROBE_PORT, PROBE_PORT), -1, -1),
+                        new ProtoClause(ProtoClause.UDP, null, PortSet.of(PROBE_PORT, PROBE_PORT), -1, -1),
                         new ProtoClause(253, null, null, -1, -1))) {
                     RuleMatch probe = new RuleMatch(AddrSet.all(f), AddrSet.all(f), null, List.of(c), TcpState.ANY);
                     w = space.witness(walk(space.match(probe), probe).toDefault());
@@ -250,7 +267,7 @@ public final class Unsafe {
         private void ndpBlocked() {
             String[] names = {"neighbor-solicitation", "neighbor-advertisement", "router-advertisement", "packet-too-big"};
             int[] types = {135, 136, 134, 2};
-            AddrSet linkLocal = addrs("fe80::/10");
+            AddrSet linkLocal = LINK_LOCAL;
             java.util.Map<Integer, List<Integer>> byDecider = new java.util.TreeMap<>();
             java.util.Map<Integer, Packet> witnesses = new java.util.HashMap<>();
             // Packet-too-big matters for the destinations the policy serves: those its IPv6 allow rules (other than ICMP) reach.
