@@ -295,7 +295,7 @@ public final class Unsafe {
                 }
                 Packet w = space.witness(denied);
                 if (w == null) continue;
-                int by = Evaluator.evaluate(policy, w).ruleIndex();
+                int by = decider(w);
                 byDecider.computeIfAbsent(by, x -> new ArrayList<>()).add(k);
                 witnesses.putIfAbsent(by, w);
             }
@@ -334,19 +334,28 @@ public final class Unsafe {
         /** {@code decided[j]}: the slice's packets rule j decides (0 = none); {@code toDefault}: what no rule matches. */
         private record Walk(int[] decided, int toDefault) {}
 
+        /**
+         * The rule that decides {@code p} (-1: the default), as {@link Evaluator#evaluate} finds it, but trying only
+         * the rules whose addresses contain the packet's (ascending), not every rule.
+         */
+        private int decider(Packet p) {
+            for (int j : sets.containing(p)) if (Evaluator.matches(policy.rules().get(j).match(), p)) return j;
+            return -1;
+        }
+
         /** A finding on a rule (or, with {@code r} null, on the policy's default). */
         private Diagnostic finding(ResolvedRule r, String code, String message, String help, Packet witness) {
             Span span = r != null ? r.span() : (policy.defaultSpan() != null ? policy.defaultSpan() : policy.span());
             List<Diagnostic.Related> related = new ArrayList<>();
             if (witness != null) {
-                Evaluator.Decision d = Evaluator.evaluate(policy, witness);
-                related.add(d.ruleIndex() < 0
+                int by = decider(witness);
+                related.add(by < 0
                         ? new Diagnostic.Related(null, policy.defaultSpan() == null ? 0 : policy.defaultSpan().line(), -1,
                                 "default " + policy.defaultAction().label())
-                        : new Diagnostic.Related(policy.rules().get(d.ruleIndex()).label(),
-                                policy.rules().get(d.ruleIndex()).span().line(), d.ruleIndex(),
-                                policy.rules().get(d.ruleIndex()).action().label() + " "
-                                        + policy.rules().get(d.ruleIndex()).displayName()));
+                        : new Diagnostic.Related(policy.rules().get(by).label(),
+                                policy.rules().get(by).span().line(), by,
+                                policy.rules().get(by).action().label() + " "
+                                        + policy.rules().get(by).displayName()));
             }
             return new Diagnostic(code, Codes.defaultSeverity(code), span, message, help, policy.name(),
                     r == null ? null : r.label(), related, witness, null);
