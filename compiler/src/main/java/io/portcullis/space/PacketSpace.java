@@ -25,23 +25,32 @@ import java.util.Set;
  * never constrained by any set built here, so every set is exact on the packets that exist.
  */
 public final class PacketSpace {
-    static final int FAMILY = 0;      // 0 = IPv4, 1 = IPv6
-    static final int FRAG = 1;        // 1 = non-first fragment
-    static final int PROTO = 2;       // 8 bits
-    static final int DST = PROTO + 8; // 128 bits
-    static final int SRC = DST + 128; // 128 bits
-    static final int DPORT = SRC + 128;
-    static final int SPORT = DPORT + 16;
-    static final int ITYPE = SPORT + 16;
-    static final int ICODE = ITYPE + 8;
-    static final int EST = ICODE + 8; // 1 = TCP ACK or RST set
-    static final int VARS = EST + 1;
+    // Public for analyses that model header bytes bit by bit (translation validation); each field's first variable is
+    // its most significant bit.
+    public static final int FAMILY = 0;      // 0 = IPv4, 1 = IPv6
+    public static final int FRAG = 1;        // 1 = non-first fragment
+    public static final int PROTO = 2;       // 8 bits
+    public static final int DST = PROTO + 8; // 128 bits
+    public static final int SRC = DST + 128; // 128 bits
+    public static final int DPORT = SRC + 128;
+    public static final int SPORT = DPORT + 16;
+    public static final int ITYPE = SPORT + 16;
+    public static final int ICODE = ITYPE + 8;
+    public static final int EST = ICODE + 8; // 1 = TCP ACK or RST set
+    public static final int VARS = EST + 1;
 
-    private final Bdd bdd = new Bdd(VARS);
+    private final Bdd bdd;
     private final Map<RuleMatch, Integer> matchCache = new HashMap<>();
     private final int v4, v6, nonFrag, tcp, udp, tcpOrUdp, icmpAny, hasPorts;
 
-    public PacketSpace() {
+    public PacketSpace() { this(0); }
+
+    /**
+     * A space with {@code extraVars} more variables after the packet fields ({@code VARS..VARS+extraVars-1}), which no
+     * set built here constrains: an analysis may use them for what the policy does not see (frame layout, raw bytes).
+     */
+    public PacketSpace(int extraVars) {
+        bdd = new Bdd(VARS + extraVars);
         v4 = bdd.nithVar(FAMILY);
         v6 = bdd.ithVar(FAMILY);
         nonFrag = bdd.nithVar(FRAG);
