@@ -119,7 +119,7 @@ final class Executor {
         for (int i = 0; i < a.spill.length; i++) {
             if (!compatible(a.spill[i], b.spill[i])) return null;
         }
-        int c = a.set;
+        int c = separator(a.set, b.set);
         State m = new State();
         m.set = bdd.or(a.set, b.set);
         for (int r = 0; r <= 10; r++) {
@@ -131,6 +131,32 @@ final class Executor {
         }
         for (int i = 0; i < a.spill.length; i++) m.spill[i] = a.spill[i] == null ? null : join(c, a.spill[i], b.spill[i]);
         return m;
+    }
+
+    /**
+     * A set that holds {@code a} and misses {@code b}, as small as we can find cheaply: values are merged by
+     * if-then-else on it, and a selector that mentions the frame layout would drag the layout into every later
+     * comparison of the merged value. Paths that have left the parser usually differ in header fields alone.
+     */
+    private int separator(int a, int b) {
+        int pa = projection(a);
+        if (!bdd.intersects(pa, b)) return pa;
+        int pb = projection(b);
+        if (!bdd.intersects(pb, a)) return bdd.not(pb);
+        return a;
+    }
+
+    private final java.util.Map<Integer, Integer> projections = new java.util.HashMap<>();
+
+    /** The set with every variable past the packet fields (layout and raw-byte variables) quantified away. */
+    private int projection(int n) {
+        if (n == Bdd.FALSE || n == Bdd.TRUE) return n;
+        if (bdd.var(n) >= fs.layoutVar) return Bdd.TRUE;
+        Integer m = projections.get(n);
+        if (m != null) return m;
+        int r = bdd.mk(bdd.var(n), projection(bdd.low(n)), projection(bdd.high(n)));
+        projections.put(n, r);
+        return r;
     }
 
     private int[] ite8(int c, int[] x, int[] y) {
@@ -374,13 +400,12 @@ final class Executor {
                         + " not proven within data_end");
             }
             if (fits == Bdd.FALSE) continue;
-            // Restricted to the frames that read this offset: content() holds every layout's byte at the offset, and
-            // other layouts' bytes (other fields) would make later comparisons depend on fields this path never sees.
-            if (r == null) r = bits.konst(0);
+            int[] v = bits.konst(0);
             for (int j = 0; j < size; j++) {
-                int[] byteBits = fs.content((int) o + j);
-                for (int bit = 0; bit < 8; bit++) r[8 * j + bit] = bdd.or(r[8 * j + bit], bdd.and(c.set(), byteBits[bit]));
+                int[] byteBits = fs.content((int) o + j, c.set());
+                System.arraycopy(byteBits, 0, v, 8 * j, 8);
             }
+            r = r == null ? v : bits.ite(c.set(), v, r);
         }
         return r == null ? bits.konst(0) : r;
     }

@@ -26,7 +26,7 @@ final class FrameSpace {
     final int all;
     final int packets, malformed, nonIp;
     final int[] length; // the frame length as a bit-vector over the layout variables
-    private final Map<Integer, int[]> content = new HashMap<>();
+    private final Map<Integer, List<Group>> groups = new HashMap<>();
     private final Map<Integer, Integer> atLeast = new HashMap<>();
 
     FrameSpace(List<Layout> layouts) {
@@ -127,31 +127,52 @@ final class FrameSpace {
         return r;
     }
 
-    /** The byte at frame offset {@code o} as 8 bits (least significant first), for the frames long enough to hold it. */
-    int[] content(int o) {
-        int[] c = content.get(o);
-        if (c != null) return c;
-        Map<Integer, boolean[]> groups = new LinkedHashMap<>();
+    /** The layouts that have one byte spec at one offset. */
+    record Group(int spec, int layouts) {}
+
+    /** The byte specs at frame offset {@code o}, each with the layouts (long enough to hold it) that have it. */
+    List<Group> groups(int o) {
+        List<Group> g = groups.get(o);
+        if (g != null) return g;
+        Map<Integer, boolean[]> by = new LinkedHashMap<>();
         int n = layouts.size();
         for (int i = 0; i < n; i++) {
             Layout l = layouts.get(i);
             if (o >= l.length()) continue;
-            groups.computeIfAbsent(l.bytes[o], s -> new boolean[n])[i] = true;
+            by.computeIfAbsent(l.bytes[o], s -> new boolean[n])[i] = true;
         }
-        c = new int[8];
+        List<Group> out = new java.util.ArrayList<>();
+        for (Map.Entry<Integer, boolean[]> e : by.entrySet()) out.add(new Group(e.getKey(), setOf(e.getValue())));
+        groups.put(o, out);
+        return out;
+    }
+
+    /** The 8 bits (least significant first) of byte spec {@code spec} at frame offset {@code o}, on its own layouts. */
+    int[] bitsOf(int spec, int o) {
+        int[] c = new int[8];
+        for (int bit = 0; bit < 8; bit++) {
+            if (spec == FrameModel.ARB) c[bit] = bdd.ithVar(arb(o, bit));
+            else if (spec >= FrameModel.FIELD) c[bit] = bdd.ithVar(spec - FrameModel.FIELD + (7 - bit));
+            else c[bit] = ((spec >>> bit) & 1) != 0 ? Bdd.TRUE : Bdd.FALSE;
+        }
+        return c;
+    }
+
+    /**
+     * The byte at frame offset {@code o} for the frames of {@code set} (anything outside {@code set}). When every
+     * layout of the set has the same kind of byte there, the bits do not depend on the layout at all, which keeps the
+     * values the decision code compares as small as the header fields themselves.
+     */
+    int[] content(int o, int set) {
+        List<Group> hit = new java.util.ArrayList<>();
+        for (Group g : groups(o)) if (bdd.intersects(set, g.layouts())) hit.add(g);
+        if (hit.size() == 1) return bitsOf(hit.get(0).spec(), o);
+        int[] c = new int[8];
         java.util.Arrays.fill(c, Bdd.FALSE);
-        for (Map.Entry<Integer, boolean[]> g : groups.entrySet()) {
-            int spec = g.getKey();
-            int set = setOf(g.getValue());
-            for (int bit = 0; bit < 8; bit++) {
-                int v;
-                if (spec == FrameModel.ARB) v = bdd.and(set, bdd.ithVar(arb(o, bit)));
-                else if (spec >= FrameModel.FIELD) v = bdd.and(set, bdd.ithVar(spec - FrameModel.FIELD + (7 - bit)));
-                else v = ((spec >>> bit) & 1) != 0 ? set : Bdd.FALSE;
-                c[bit] = bdd.or(c[bit], v);
-            }
+        for (Group g : hit) {
+            int[] b = bitsOf(g.spec(), o);
+            for (int bit = 0; bit < 8; bit++) c[bit] = bdd.or(c[bit], bdd.and(g.layouts(), b[bit]));
         }
-        content.put(o, c);
         return c;
     }
 
