@@ -25,7 +25,8 @@ final class Executor {
     static final class State {
         int set;
         Val[] r = new Val[11];
-        int[][] stack = new int[STACK][]; // one byte each: 8 bits, least significant first; null = never written
+        // One byte each: 8 bits, least significant first (int[]), or a merge not yet computed (Lazy); null = never written.
+        Object[] stack = new Object[STACK];
         Val[] spill = new Val[STACK / 8]; // pointers spilled to aligned 8-byte slots
 
         State copy(int newSet) {
@@ -126,8 +127,8 @@ final class Executor {
             m.r[r] = (live & (1 << r)) == 0 ? null : join(c, a.r[r], b.r[r]);
         }
         for (int i = 0; i < STACK; i++) {
-            int[] x = a.stack[i], y = b.stack[i];
-            m.stack[i] = x == null ? y : y == null ? x : ite8(c, x, y);
+            Object x = a.stack[i], y = b.stack[i];
+            m.stack[i] = x == null ? y : y == null || x == y ? x : new Lazy(c, x, y);
         }
         for (int i = 0; i < a.spill.length; i++) m.spill[i] = a.spill[i] == null ? null : join(c, a.spill[i], b.spill[i]);
         return m;
@@ -157,6 +158,18 @@ final class Executor {
         int r = bdd.mk(bdd.var(n), projection(bdd.low(n)), projection(bdd.high(n)));
         projections.put(n, r);
         return r;
+    }
+
+    /**
+     * A stack byte merged from two paths, computed only if it is read: the parser leaves many dead bytes on the
+     * stack that differ between frame layouts, and merging them eagerly was most of the work.
+     */
+    private record Lazy(int c, Object x, Object y) {}
+
+    private int[] resolve(Object o) {
+        if (o instanceof int[] b) return b;
+        Lazy l = (Lazy) o;
+        return ite8(l.c(), resolve(l.x()), resolve(l.y()));
     }
 
     private int[] ite8(int c, int[] x, int[] y) {
@@ -421,8 +434,10 @@ final class Executor {
         int[] v = bits.konst(0);
         for (int j = 0; j < size; j++) {
             if (s.spill[(idx + j) / 8] != null) throw new TvException("part of a spilled pointer is read", i);
-            int[] b = s.stack[idx + j];
-            if (b == null) throw new TvException("stack fp" + (at + j) + " is read before it is written", i);
+            Object o = s.stack[idx + j];
+            if (o == null) throw new TvException("stack fp" + (at + j) + " is read before it is written", i);
+            int[] b = resolve(o);
+            s.stack[idx + j] = b;
             System.arraycopy(b, 0, v, 8 * j, 8);
         }
         return Val.scalar(v);

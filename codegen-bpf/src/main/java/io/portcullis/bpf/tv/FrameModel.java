@@ -61,6 +61,7 @@ final class FrameModel {
     enum L4 { TCP, UDP, ICMP, OTHER }
 
     private final boolean ethernet;
+    private boolean truncateAll;
     private final List<Layout> out = new ArrayList<>();
 
     private FrameModel(boolean ethernet) { this.ethernet = ethernet; }
@@ -170,9 +171,11 @@ final class FrameModel {
             new F().say("empty").emit(0, Expect.MALFORMED);
         }
         for (int d = 0; d < depths; d++) {
-            boolean full = d == 0;
-            ipv4Layouts(d, full);
-            ipv6Layouts(d, full);
+            // Every structural layout at every depth (a code generator may emit one parser per VLAN depth); every
+            // truncation without tags, and at one and two tags for a plain IPv4 and IPv6 TCP frame.
+            truncateAll = d == 0;
+            ipv4Layouts(d, true);
+            ipv6Layouts(d, true);
         }
     }
 
@@ -216,6 +219,8 @@ final class FrameModel {
                             {hlen + n4 - 1, hlen + n4, n4 > 0 ? 0 : -1},
                             {hlen - 1, hlen + n4, 0},
                             {hlen + n4, hlen + n4 - 1, 0},
+                            // Every header present, but the total length runs past the frame.
+                            {hlen + n4 + 4, hlen + n4, 0},
                     };
                     for (int[] c : classes) {
                         if (c[2] < 0) continue;
@@ -226,14 +231,15 @@ final class FrameModel {
                         f.say("IPv4 IHL " + ihl + (nonFirst ? ", non-first fragment" : ", " + name(l4, 4))
                                 + ", total length " + c[0]);
                         f.emit(l3 + c[1], c[2] == 1 ? Expect.PACKET : Expect.MALFORMED);
-                        if (c == classes[0] && (ihl <= 6 || !full) && (full || l4 == L4.TCP)) {
+                        if (c == classes[0] && (truncateAll ? ihl <= 6 : ihl == 5 && l4 == L4.TCP && !nonFirst)) {
                             f.truncations(l3 + c[1]);
                         }
                     }
                 }
             }
         }
-        if (full) {
+        if (full && ethernet) {
+            // Without Ethernet (cgroup) the version nibble is what says IPv4: another version is a non-IP packet.
             F f = l3(depth, ETH_IP);
             int l3 = f.at();
             f.arbWhere(1, 0xf0, true, 0x40);
@@ -335,6 +341,8 @@ final class FrameModel {
         }
     }
 
+    private static Ext nfHeader() { return new Ext(FRAGMENT, 0, true); }
+
     private List<List<Ext>> chains(boolean full) {
         List<List<Ext>> cs = new ArrayList<>();
         Ext[] one = {new Ext(HOP, 0, false), new Ext(ROUTING, 0, false), new Ext(DSTOPTS, 0, false),
@@ -354,6 +362,20 @@ final class FrameModel {
         cs.add(List.of(one[0], nf));
         cs.add(List.of(one[1], one[3], nf));
         List<Ext> eight = List.of(one[0], one[1], one[2], one[3], one[4], one[1], one[2], one[2]);
+        // Every walk level ends in a transport header somewhere, and meets every header type.
+        for (int n = 3; n < 8; n++) cs.add(eight.subList(0, n));
+        for (int n = 3; n <= 8; n++) {
+            for (Ext last : new Ext[] {one[1], one[2], one[3], one[4], new Ext(ROUTING, 1, false)}) {
+                List<Ext> c = new ArrayList<>();
+                for (int i = 0; i < n - 1; i++) c.add(one[1]);
+                c.add(last);
+                cs.add(c);
+            }
+            List<Ext> c = new ArrayList<>();
+            for (int i = 0; i < n - 1; i++) c.add(one[2]);
+            c.add(nfHeader());
+            cs.add(c);
+        }
         cs.add(eight);
         List<Ext> eightNf = new ArrayList<>(eight.subList(0, 7));
         eightNf.add(nf);
@@ -382,6 +404,7 @@ final class FrameModel {
                                 {ext + n4 - 1, ext + n4, n4 > 0 ? 0 : -1},
                                 {ext - 1, ext + n4, ext > 0 ? 0 : -1},
                                 {ext + n4, ext + n4 - 1, ext + n4 > 0 ? 0 : -1},
+                                {ext + n4 + 4, ext + n4, 0},
                         };
                 for (int[] c : lens) {
                     if (c[2] < 0) continue;
@@ -389,10 +412,9 @@ final class FrameModel {
                     int l3 = f.at();
                     ipv6(f, chain, c[0], l4, false);
                     f.emit(l3 + 40 + c[1], c[2] == 1 ? Expect.PACKET : Expect.MALFORMED);
-                    boolean truncate = c == lens[0] && c[2] == 1 && (full
-                            ? chain.size() <= 1 && l4 != L4.OTHER && (chain.isEmpty() || chain.get(0).type() != HOP
-                                    || l4 == L4.TCP)
-                            : l4 == L4.TCP);
+                    boolean truncate = c == lens[0] && c[2] == 1 && (truncateAll
+                            ? chain.isEmpty() ? l4 != L4.OTHER : chain.size() == 1 && l4 == L4.TCP
+                            : chain.isEmpty() && l4 == L4.TCP);
                     if (truncate) f.truncations(l3 + 40 + c[1]);
                 }
             }
@@ -404,7 +426,7 @@ final class FrameModel {
                 f.emit(l3 + 40 + ext + 8, Expect.MALFORMED);
             }
         }
-        if (full) {
+        if (full && ethernet) {
             F f = l3(depth, ETH_IPV6);
             int l3 = f.at();
             f.arbWhere(1, 0xf0, true, 0x60);
