@@ -40,6 +40,7 @@ final class Builder {
                 diagnostics.add(finding(policy, Codes.CODEGEN, e.getMessage(), "report this policy to the Portcullis developers"));
                 continue;
             }
+            if (!TranslationCheck.run(policy, object, diagnostics, notes)) continue;
             if (options.kernel() != Portcullis.KernelMode.NEVER) {
                 KernelVerifier.Verification v = KernelVerifier.verify(object, policy.target());
                 switch (v.status()) {

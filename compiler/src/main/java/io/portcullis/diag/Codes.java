@@ -51,6 +51,8 @@ public final class Codes {
     public static final String IO = "io";
     // Input size
     public static final String LIMIT = "limit";
+    // Translation validation: the compiled program does not implement the policy (or cannot be shown to)
+    public static final String TRANSLATION_MISMATCH = "translation-mismatch";
 
     private static final Map<String, Entry> CATALOGUE = new LinkedHashMap<>();
 
@@ -100,6 +102,7 @@ public final class Codes {
         add(KERNEL_VERIFIER, Severity.ERROR, "the kernel verifier rejected the compiled program");
         add(IO, Severity.ERROR, "a file could not be read or written");
         add(LIMIT, Severity.ERROR, "the input is larger than a hard limit (rules, definitions, files, list items, ...)");
+        add(TRANSLATION_MISMATCH, Severity.ERROR, "translation validation found a frame on which the compiled program's verdict differs from the policy's");
     }
 
     public static Map<String, Entry> catalogue() { return java.util.Collections.unmodifiableMap(CATALOGUE); }

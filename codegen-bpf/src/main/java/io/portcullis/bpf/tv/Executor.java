@@ -17,9 +17,46 @@ final class Executor {
     static final int SCALAR = 0, PKT = 1, CTX = 2, FP = 3;
     private static final int STACK = 512;
 
-    /** A register or stack value: a scalar, or a pointer (packet: offset bit-vector; ctx, stack: constant offset). */
-    record Val(int kind, int[] bits, long off) {
+    /**
+     * A register or stack value: a scalar, or a pointer (packet: offset bit-vector; ctx, stack: constant offset). A
+     * value merged from two paths is computed when first used: many merged registers are overwritten unread.
+     */
+    static final class Val {
+        private final int kind;
+        private final long off;
+        private int[] bits;
+        private Bits ops;
+        private int c;
+        private Val x, y;
+
+        Val(int kind, int[] bits, long off) {
+            this.kind = kind;
+            this.bits = bits;
+            this.off = off;
+        }
+
         static Val scalar(int[] b) { return new Val(SCALAR, b, 0); }
+
+        static Val merged(Bits ops, int c, Val x, Val y) {
+            Val v = new Val(x.kind, null, 0);
+            v.ops = ops;
+            v.c = c;
+            v.x = x;
+            v.y = y;
+            return v;
+        }
+
+        int kind() { return kind; }
+        long off() { return off; }
+
+        int[] bits() {
+            if (bits == null && ops != null) {
+                bits = ops.ite(c, x.bits(), y.bits());
+                ops = null;
+                x = y = null;
+            }
+            return bits;
+        }
     }
 
     static final class State {
@@ -164,12 +201,27 @@ final class Executor {
      * A stack byte merged from two paths, computed only if it is read: the parser leaves many dead bytes on the
      * stack that differ between frame layouts, and merging them eagerly was most of the work.
      */
-    private record Lazy(int c, Object x, Object y) {}
+    private static final class Lazy {
+        final int c;
+        Object x, y;
+        int[] value;
 
+        Lazy(int c, Object x, Object y) {
+            this.c = c;
+            this.x = x;
+            this.y = y;
+        }
+    }
+
+    /** The bits of a stack byte; a merge is computed once and kept (merges are shared between states). */
     private int[] resolve(Object o) {
         if (o instanceof int[] b) return b;
         Lazy l = (Lazy) o;
-        return ite8(l.c(), resolve(l.x()), resolve(l.y()));
+        if (l.value == null) {
+            l.value = ite8(l.c, resolve(l.x), resolve(l.y));
+            l.x = l.y = null;
+        }
+        return l.value;
     }
 
     private int[] ite8(int c, int[] x, int[] y) {
@@ -188,7 +240,7 @@ final class Executor {
     private Val join(int c, Val x, Val y) {
         if (x == null) return null;
         if (x == y) return x;
-        if (x.kind == SCALAR || x.kind == PKT) return new Val(x.kind, bits.ite(c, x.bits, y.bits), 0);
+        if (x.kind == SCALAR || x.kind == PKT) return Val.merged(bits, c, x, y);
         return x;
     }
 
@@ -255,7 +307,7 @@ final class Executor {
     private int[] scalar(int i, State s, int r) throws TvException {
         Val v = reg(i, s, r);
         if (v.kind != SCALAR) throw new TvException("r" + r + " holds a pointer where a number is expected", i);
-        return v.bits;
+        return v.bits();
     }
 
     // ---- ALU ----------------------------------------------------------------------------------------------------
@@ -284,7 +336,7 @@ final class Executor {
                 return;
             }
             if (srcVal.kind != SCALAR) throw new TvException("a pointer is moved in a 32-bit or sign-extending move", i);
-            int[] x = srcVal.bits;
+            int[] x = srcVal.bits();
             if (in.off() != 0) {
                 if (in.off() != 8 && in.off() != 16 && in.off() != 32) throw unsupported(i, in);
                 x = bits.sext(x, in.off());
@@ -298,8 +350,8 @@ final class Executor {
             s.r[d] = pointerArith(i, in, wide, op, dst, srcVal);
             return;
         }
-        int[] x = dst.bits;
-        int[] y = srcVal == null ? null : srcVal.bits;
+        int[] x = dst.bits();
+        int[] y = srcVal == null ? null : srcVal.bits();
         if (!wide) {
             x = bits.zext(x, 32);
             if (y != null) y = bits.zext(y, 32);
@@ -329,15 +381,15 @@ final class Executor {
     private Val pointerArith(int i, Insn in, boolean wide, int op, Val dst, Val src) throws TvException {
         if (!wide) throw new TvException("32-bit arithmetic on a pointer", i);
         if (dst.kind == PKT && src != null && src.kind == PKT && op == Op.SUB) {
-            return Val.scalar(bits.sub(dst.bits, src.bits));
+            return Val.scalar(bits.sub(dst.bits(), src.bits()));
         }
         Val p = dst.kind != SCALAR ? dst : src;
         Val n = dst.kind != SCALAR ? src : dst;
         if (n == null || n.kind != SCALAR || !(op == Op.ADD || op == Op.SUB && p == dst)) {
             throw new TvException("pointer arithmetic not modelled: " + Disassembler.format(in), i);
         }
-        int[] delta = op == Op.SUB ? bits.neg(n.bits) : n.bits;
-        if (p.kind == PKT) return new Val(PKT, bits.add(p.bits, delta), 0);
+        int[] delta = op == Op.SUB ? bits.neg(n.bits()) : n.bits();
+        if (p.kind == PKT) return new Val(PKT, bits.add(p.bits(), delta), 0);
         Long k = Bits.constant(delta);
         if (k == null) throw new TvException("a stack or context pointer is moved by an input-dependent amount", i);
         return new Val(p.kind, null, p.off + k);
@@ -383,7 +435,7 @@ final class Executor {
         if (d > 9) throw new TvException("writes r" + d, i);
         Val v;
         switch (base.kind) {
-            case PKT -> v = Val.scalar(packetLoad(i, s.set, bits.add(base.bits, bits.konst(in.off())), size));
+            case PKT -> v = Val.scalar(packetLoad(i, s.set, bits.add(base.bits(), bits.konst(in.off())), size));
             case CTX -> {
                 long at = base.off + in.off();
                 if (size == 4 && at == dataOff) v = new Val(PKT, bits.konst(0), 0);
@@ -395,7 +447,7 @@ final class Executor {
         }
         if (in.mode() == Op.MEMSX) {
             if (v.kind != SCALAR) throw new TvException("sign-extending load of a pointer", i);
-            v = Val.scalar(bits.sext(v.bits, size * 8));
+            v = Val.scalar(bits.sext(v.bits(), size * 8));
         }
         s.r[d] = v;
     }
@@ -462,7 +514,7 @@ final class Executor {
         }
         for (int j = 0; j < size; j++) {
             int[] b = new int[8];
-            System.arraycopy(v.bits, 8 * j, b, 0, 8);
+            System.arraycopy(v.bits(), 8 * j, b, 0, 8);
             s.stack[idx + j] = b;
         }
     }
@@ -476,7 +528,7 @@ final class Executor {
         int op = in.op();
         if (a.kind != b.kind) {
             Val num = a.kind == SCALAR ? a : b;
-            Long k = num.kind == SCALAR ? Bits.constant(num.bits) : null;
+            Long k = num.kind == SCALAR ? Bits.constant(num.bits()) : null;
             if (k != null && k == 0 && (op == Op.JEQ || op == Op.JNE) && wide) return op == Op.JNE ? Bdd.TRUE : Bdd.FALSE;
             throw new TvException("a comparison of a pointer with a number or another kind of pointer", i);
         }
@@ -485,7 +537,7 @@ final class Executor {
             throw new TvException("a comparison of stack or context pointers", i);
         }
         if (a.kind == PKT && !wide) throw new TvException("a 32-bit comparison of packet pointers", i);
-        int[] x = a.bits, y = b.bits;
+        int[] x = a.bits(), y = b.bits();
         int width = wide ? 64 : 32;
         if (!wide) {
             x = bits.zext(x, 32);
