@@ -96,7 +96,7 @@ public final class Main {
             case "help" -> {
                 if (rest.size() > 1) throw new UsageException(null, "help takes at most one command");
                 String command = rest.isEmpty() ? null : rest.get(0);
-                if (command != null && !List.of("check", "build", "eval", "diff").contains(command)) {
+                if (command != null && !List.of("check", "build", "eval", "diff", "verify").contains(command)) {
                     throw new UsageException(null, "unknown command '" + command + "'");
                 }
                 out.print(Usage.of(command));
@@ -114,9 +114,12 @@ public final class Main {
             case "diff" -> {
                 return diff(Arguments.diff(rest));
             }
+            case "verify" -> {
+                return TranslationCheck.command(rest, out, err);
+            }
             default -> throw new UsageException(null, first.startsWith("-")
                     ? "unknown option '" + first + "'"
-                    : "unknown command '" + first + "' (commands: check, build, eval, diff)");
+                    : "unknown command '" + first + "' (commands: check, build, eval, diff, verify)");
         }
     }
 

@@ -24,6 +24,7 @@ final class Usage {
               build   check, compile to eBPF, verify with the kernel and write one object per policy
               eval    print the verdict (allow or deny) a policy gives one packet
               diff    compare two versions of the policies by meaning: what is newly allowed or denied
+              verify  prove an object gives its policy's verdict on every frame (verify --policy FILE OBJ.o)
               help    show the help of a command
 
             Options:
@@ -156,6 +157,7 @@ final class Usage {
             case "build" -> BUILD;
             case "eval" -> EVAL;
             case "diff" -> DIFF;
+            case "verify" -> TranslationCheck.USAGE;
             default -> TOOL;
         };
     }

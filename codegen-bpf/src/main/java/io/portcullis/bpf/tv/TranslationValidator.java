@@ -46,8 +46,8 @@ public final class TranslationValidator {
     }
 
     /**
-     * One problem: {@code insn} is the instruction index (-1: none), {@code message} one line, {@code details} the
-     * witness and path lines.
+     * One problem: {@code insn} is the instruction's index in the decoded list (-1: none; messages give slot
+     * numbers, as listings do), {@code message} one line, {@code details} the witness and path lines.
      */
     public record Problem(Kind kind, int insn, String message, List<String> details) {
         public String render() {
@@ -169,8 +169,10 @@ public final class TranslationValidator {
     private static long ms(long t0) { return (System.nanoTime() - t0) / 1_000_000; }
 
     private static Problem unsupported(TvException e, List<Insn> insns) {
+        int slot = 0;
+        for (int i = 0; i < e.insn() && i < insns.size(); i++) slot += insns.get(i).width();
         String at = e.insn() >= 0 && e.insn() < insns.size()
-                ? " (instruction " + e.insn() + ": " + Disassembler.format(insns.get(e.insn())) + ")" : "";
+                ? " (instruction " + slot + ": " + Disassembler.format(insns.get(e.insn())) + ")" : "";
         return new Problem(Kind.UNSUPPORTED, e.insn(), "translation validation cannot analyse the program: "
                 + e.getMessage() + at, List.of());
     }
@@ -235,7 +237,8 @@ public final class TranslationValidator {
                 default -> expected = verb(policy.nonIp()) + " (the non-ip verdict)";
             }
             details.add("witness frame: " + layout.what + ": " + hex(frame));
-            String insnText = insn >= 0 ? insn + ": " + Disassembler.format(prog.insns.get(insn)) : "?";
+            // Slot numbers, as in Disassembler.listing (a 64-bit immediate load takes two slots).
+            String insnText = insn >= 0 ? prog.slot[insn] + ": " + Disassembler.format(prog.insns.get(insn)) : "?";
             String message;
             if (kind == Kind.MISMATCH) {
                 message = "the program returns " + value + " (" + verdictName(value) + ") where the policy says "
@@ -282,7 +285,7 @@ public final class TranslationValidator {
                     sb.append("... (").append(blocks.size() - 40).append(" more blocks)");
                     break;
                 }
-                int from = prog.blockStart[b], to = prog.blockEnd[b] - 1;
+                int from = prog.slot[prog.blockStart[b]], to = prog.slot[prog.blockEnd[b] - 1];
                 sb.append(from == to ? String.valueOf(from) : from + "-" + to);
             }
             return sb.toString();
