@@ -42,8 +42,6 @@ class TranslationCheckTest {
         Files.writeString(ssh.resolve("web.policy"), ALLOW_SSH);
         Run b = run("build", "--kernel", "never", "-o", dir.resolve("out").toString(), web.toString());
         assertEquals(0, b.code(), b.out() + b.err());
-        assertTrue(b.err().contains("translation validation proved web") || b.out().contains("translation validation proved web"),
-                b.out() + b.err());
         Path obj = dir.resolve("out/web.o");
 
         Run ok = run("verify", "--policy", web.toString(), obj.toString());
