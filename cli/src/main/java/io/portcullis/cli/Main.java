@@ -98,7 +98,14 @@ public final class Main {
         h.put("diff", a -> diff(Arguments.diff(a)));
         h.put("fmt", a -> new FmtCommand(out, err, progress).run(Arguments.fmt(a)));
         h.put("run", a -> RunCommand.run(a, out, err));
-        h.put(VerifyCommand.NAME, a -> new VerifyCommand(out, err).run(a));
+        h.put(VerifyCommand.NAME, a -> {
+            if (!TranslationCheck.wanted(a)) return new VerifyCommand(out, err).run(a);
+            // verify --policy: the object must be safe (our verifier, and the kernel's where possible) and implement
+            // the policy (translation validation); the exit code is the worse of the two.
+            int safety = new VerifyCommand(out, err).run(TranslationCheck.without(a, java.util.Set.of("--policy", "--name")));
+            int meaning = TranslationCheck.command(TranslationCheck.without(a, java.util.Set.of("--kernel")), out, err);
+            return Math.max(safety, meaning);
+        });
         return h;
     }
 

@@ -228,6 +228,7 @@ final class Usage {
 
     static final String VERIFY = """
             Usage: portcullis verify [--kernel auto|always|never] OBJ...
+                   portcullis verify [--kernel auto|always|never] --policy FILE [--name POLICY] OBJ.o
 
             Runs Portcullis's static verifier on every program in each BPF object file (any object, not only
             ours), with the program type inferred from the section name as libbpf does (xdp, tc, classifier,
@@ -237,9 +238,17 @@ final class Usage {
             helper arguments, return values, and the kernel's size and complexity limits. It needs no privileges.
             A rejection prints the instruction index, the instruction and a stable reason code.
 
+            With --policy, it also proves that the object gives the policy's verdict for every frame (translation
+            validation): the program is executed symbolically on all frames of every enumerated layout at once, and
+            each exit's set of frames is compared with the policy's verdict on that set. A mismatch prints a witness
+            frame, both verdicts, the deciding rule, the instruction and the path. 'portcullis build' runs the same
+            proof on every object before writing it.
+
             Options:
               --kernel MODE   also load each program into the kernel's verifier: auto (default; where bpf() is
                               allowed), always (fail when it is not), never
+              --policy FILE   the .policy file the object was compiled from: prove the object implements it
+              --name POLICY   the policy in FILE (default: the only policy, or the one named like OBJ)
 
             Exit codes:
               0  every program was accepted
@@ -250,6 +259,7 @@ final class Usage {
             Examples:
               portcullis verify out/edge.o
               portcullis verify --kernel never out/*.o
+              portcullis verify --policy policies/edge.policy out/edge.o
             """;
 
     /** One command: its name, its line in the tool's help, and its full help text. */

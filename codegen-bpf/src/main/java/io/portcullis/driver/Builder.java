@@ -60,6 +60,7 @@ final class Builder {
                         "the object was not written; this is a Portcullis bug: report the policy to the Portcullis developers"));
                 continue;
             }
+            if (!TranslationCheck.run(policy, object, diagnostics, notes)) continue;
             KernelVerifier.Verification v = null;
             String notVerified = "kernel verification turned off";
             if (options.kernel() != Portcullis.KernelMode.NEVER) {

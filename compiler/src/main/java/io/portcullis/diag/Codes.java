@@ -54,6 +54,8 @@ public final class Codes {
     public static final String LIMIT = "limit";
     // Static verifier (run on every build)
     public static final String UNSAFE_PROGRAM = "unsafe-program";
+    // Translation validation: the compiled program does not implement the policy (or cannot be shown to)
+    public static final String TRANSLATION_MISMATCH = "translation-mismatch";
 
     private static final Map<String, Entry> CATALOGUE = new LinkedHashMap<>();
 
@@ -105,6 +107,7 @@ public final class Codes {
         add(IO, Severity.ERROR, "a file could not be read or written");
         add(LIMIT, Severity.ERROR, "the input is larger than a hard limit (rules, definitions, files, list items, ...)");
         add(UNSAFE_PROGRAM, Severity.ERROR, "Portcullis's own static verifier rejected the compiled program");
+        add(TRANSLATION_MISMATCH, Severity.ERROR, "translation validation found a frame on which the compiled program's verdict differs from the policy's");
     }
 
     public static Map<String, Entry> catalogue() { return java.util.Collections.unmodifiableMap(CATALOGUE); }

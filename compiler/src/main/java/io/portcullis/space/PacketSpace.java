@@ -25,9 +25,19 @@ import java.util.Set;
  * never constrained by any set built here, so every set is exact on the packets that exist.
  */
 public final class PacketSpace {
-    static final int FAMILY = 0;      // 0 = IPv4, 1 = IPv6
-    static final int FRAG = 1;        // 1 = non-first fragment
-    static final int PROTO = 2;       // 8 bits
+    public static final int FAMILY = 0;      // 0 = IPv4, 1 = IPv6
+    public static final int FRAG = 1;        // 1 = non-first fragment
+    public static final int PROTO = 2;       // 8 bits
+    // The bit-level layout's variables, public for analyses that model header bytes bit by bit (translation
+    // validation); each field's first variable is its most significant bit. A compressed space numbers them otherwise.
+    public static final int DST = PROTO + 8; // 128 bits
+    public static final int SRC = DST + 128; // 128 bits
+    public static final int DPORT = SRC + 128;
+    public static final int SPORT = DPORT + 16;
+    public static final int ITYPE = SPORT + 16;
+    public static final int ICODE = ITYPE + 8;
+    public static final int EST = ICODE + 8; // 1 = TCP ACK or RST set
+    public static final int VARS = EST + 1;
     // Bit-level layout: 128 bits per address, 16 per port. With an atom table, each address and port field holds the
     // index of its atom instead (see Atoms), in as few bits as the table needs; the order of the fields is the same.
     final int dstBase, srcBase, dportBase, sportBase, itypeBase, icodeBase, estBase, vars;
@@ -41,7 +51,14 @@ public final class PacketSpace {
     private static final int ODD_SRC = 5, ODD_DST = 6; // the preferences for host addresses ending in 1
 
     /** A space with bit-level address and port fields: any value can be encoded. */
-    public PacketSpace() { this(null); }
+    public PacketSpace() { this(null, 0); }
+
+    /**
+     * A bit-level space with {@code extraVars} more variables after the packet fields ({@code VARS..VARS+extraVars-1}),
+     * which no set built here constrains: an analysis may use them for what the policy does not see (frame layout, raw
+     * bytes).
+     */
+    public PacketSpace(int extraVars) { this(null, extraVars); }
 
     /**
      * A space whose address and port fields are compressed over the atoms of {@code boundaries} (plus the witness
@@ -51,14 +68,14 @@ public final class PacketSpace {
     public static PacketSpace compressed(Atoms.Builder boundaries) {
         boundaries.ports(40000, 65535).ports(1024, 65535).ports(1, 65535);
         for (Prefix p : DOC_PREFIXES) boundaries.prefix(p);
-        return new PacketSpace(boundaries.build());
+        return new PacketSpace(boundaries.build(), 0);
     }
 
     private static final Prefix DOC_SRC4 = new Prefix(Ip.v4(0xC0000200L), 24), DOC_DST4 = new Prefix(Ip.v4(0xC6336400L), 24),
             DOC6 = new Prefix(Ip.v6(0x20010db800000000L, 0), 32);
     private static final List<Prefix> DOC_PREFIXES = List.of(DOC_SRC4, DOC_DST4, DOC6);
 
-    private PacketSpace(Atoms atoms) {
+    private PacketSpace(Atoms atoms, int extraVars) {
         this.atoms = atoms;
         if (atoms == null) {
             addrWidth = 128;
@@ -76,7 +93,7 @@ public final class PacketSpace {
         icodeBase = itypeBase + 8;
         estBase = icodeBase + 8; // 1 = TCP ACK or RST set
         vars = estBase + 1;
-        bdd = new Bdd(vars);
+        bdd = new Bdd(vars + extraVars);
         v4 = bdd.nithVar(FAMILY);
         v6 = bdd.ithVar(FAMILY);
         nonFrag = bdd.nithVar(FRAG);

@@ -1,0 +1,566 @@
+package io.portcullis.bpf.tv;
+
+import io.portcullis.bpf.asm.Disassembler;
+import io.portcullis.bpf.asm.Insn;
+import io.portcullis.bpf.asm.Op;
+import io.portcullis.space.Bdd;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Executes a loop-free BPF program on a set of frames at once. A state is a set of inputs (a BDD over the frame
+ * space) with registers and stack whose values are bit-vectors of BDDs (or pointers whose offsets are), so a branch
+ * splits the set exactly and states that meet at a block are merged by if-then-else on their sets. Blocks run in
+ * topological order, so every state reaching a block is merged before the block runs.
+ */
+final class Executor {
+    static final int SCALAR = 0, PKT = 1, CTX = 2, FP = 3;
+    private static final int STACK = 512;
+
+    /**
+     * A register or stack value: a scalar, or a pointer (packet: offset bit-vector; ctx, stack: constant offset). A
+     * value merged from two paths is computed when first used: many merged registers are overwritten unread.
+     */
+    static final class Val {
+        private final int kind;
+        private final long off;
+        private int[] bits;
+        private Bits ops;
+        private int c;
+        private Val x, y;
+
+        Val(int kind, int[] bits, long off) {
+            this.kind = kind;
+            this.bits = bits;
+            this.off = off;
+        }
+
+        static Val scalar(int[] b) { return new Val(SCALAR, b, 0); }
+
+        static Val merged(Bits ops, int c, Val x, Val y) {
+            Val v = new Val(x.kind, null, 0);
+            v.ops = ops;
+            v.c = c;
+            v.x = x;
+            v.y = y;
+            return v;
+        }
+
+        int kind() { return kind; }
+        long off() { return off; }
+
+        int[] bits() {
+            if (bits == null && ops != null) {
+                bits = ops.ite(c, x.bits(), y.bits());
+                ops = null;
+                x = y = null;
+            }
+            return bits;
+        }
+    }
+
+    static final class State {
+        int set;
+        Val[] r = new Val[11];
+        // One byte each: 8 bits, least significant first (int[]), or a merge not yet computed (Lazy); null = never written.
+        Object[] stack = new Object[STACK];
+        Val[] spill = new Val[STACK / 8]; // pointers spilled to aligned 8-byte slots
+
+        State copy(int newSet) {
+            State s = new State();
+            s.set = newSet;
+            s.r = r.clone();
+            s.stack = stack.clone();
+            s.spill = spill.clone();
+            return s;
+        }
+    }
+
+    /** What the program did with a set of inputs. */
+    interface Listener {
+        void exit(int insn, long value, int set);
+        void outOfBounds(int insn, int set, String what);
+    }
+
+    private final Program prog;
+    private final FrameSpace fs;
+    private final Bits bits;
+    private final Bdd bdd;
+    private final int dataOff, dataEndOff;
+    private final Listener listener;
+    private final long stateBudget;
+    private List<Integer> trace;
+    long statesRun, merges;
+
+    Executor(Program prog, FrameSpace fs, int dataOff, int dataEndOff, Listener listener, long stateBudget) {
+        this.prog = prog;
+        this.fs = fs;
+        this.bits = fs.bits;
+        this.bdd = fs.bdd;
+        this.dataOff = dataOff;
+        this.dataEndOff = dataEndOff;
+        this.listener = listener;
+        this.stateBudget = stateBudget;
+    }
+
+    /** Records the blocks a run enters (meant for a run on a single input). */
+    void trace(List<Integer> blocks) { this.trace = blocks; }
+
+    void run(int inputs) throws TvException {
+        int nb = prog.blockStart.length;
+        @SuppressWarnings("unchecked")
+        List<State>[] pending = new List[nb];
+        State init = new State();
+        init.set = inputs;
+        init.r[1] = new Val(CTX, null, 0);
+        init.r[10] = new Val(FP, null, 0);
+        pending[0] = new ArrayList<>(List.of(init));
+        for (int b : prog.topo) {
+            List<State> in = pending[b];
+            pending[b] = null;
+            if (in == null) continue;
+            for (State s : merge(in, prog.liveIn[b])) {
+                if (++statesRun > stateBudget) {
+                    throw new TvException("more than " + stateBudget + " symbolic states; the program is too large to validate", prog.blockStart[b]);
+                }
+                if (trace != null) trace.add(b);
+                runBlock(b, s, pending);
+            }
+        }
+    }
+
+    // ---- merging ------------------------------------------------------------------------------------------------
+
+    private List<State> merge(List<State> in, int live) {
+        if (in.size() == 1) return in;
+        List<State> out = new ArrayList<>();
+        for (State s : in) {
+            boolean done = false;
+            for (int i = 0; i < out.size() && !done; i++) {
+                State m = tryMerge(out.get(i), s, live);
+                if (m != null) {
+                    out.set(i, m);
+                    done = true;
+                    merges++;
+                }
+            }
+            if (!done) out.add(s);
+        }
+        return out;
+    }
+
+    private State tryMerge(State a, State b, int live) {
+        for (int r = 0; r <= 10; r++) {
+            if ((live & (1 << r)) == 0) continue;
+            if (!compatible(a.r[r], b.r[r])) return null;
+        }
+        for (int i = 0; i < a.spill.length; i++) {
+            if (!compatible(a.spill[i], b.spill[i])) return null;
+        }
+        int c = separator(a.set, b.set);
+        State m = new State();
+        m.set = bdd.or(a.set, b.set);
+        for (int r = 0; r <= 10; r++) {
+            m.r[r] = (live & (1 << r)) == 0 ? null : join(c, a.r[r], b.r[r]);
+        }
+        for (int i = 0; i < STACK; i++) {
+            Object x = a.stack[i], y = b.stack[i];
+            m.stack[i] = x == null ? y : y == null || x == y ? x : new Lazy(c, x, y);
+        }
+        for (int i = 0; i < a.spill.length; i++) m.spill[i] = a.spill[i] == null ? null : join(c, a.spill[i], b.spill[i]);
+        return m;
+    }
+
+    /**
+     * A set that holds {@code a} and misses {@code b}, as small as we can find cheaply: values are merged by
+     * if-then-else on it, and a selector that mentions the frame layout would drag the layout into every later
+     * comparison of the merged value. Paths that have left the parser usually differ in header fields alone.
+     */
+    private int separator(int a, int b) {
+        int pa = projection(a);
+        if (!bdd.intersects(pa, b)) return pa;
+        int pb = projection(b);
+        if (!bdd.intersects(pb, a)) return bdd.not(pb);
+        return a;
+    }
+
+    private final java.util.Map<Integer, Integer> projections = new java.util.HashMap<>();
+
+    /** The set with every variable past the packet fields (layout and raw-byte variables) quantified away. */
+    private int projection(int n) {
+        if (n == Bdd.FALSE || n == Bdd.TRUE) return n;
+        if (bdd.var(n) >= fs.layoutVar) return Bdd.TRUE;
+        Integer m = projections.get(n);
+        if (m != null) return m;
+        int r = bdd.mk(bdd.var(n), projection(bdd.low(n)), projection(bdd.high(n)));
+        projections.put(n, r);
+        return r;
+    }
+
+    /**
+     * A stack byte merged from two paths, computed only if it is read: the parser leaves many dead bytes on the
+     * stack that differ between frame layouts, and merging them eagerly was most of the work.
+     */
+    private static final class Lazy {
+        final int c;
+        Object x, y;
+        int[] value;
+
+        Lazy(int c, Object x, Object y) {
+            this.c = c;
+            this.x = x;
+            this.y = y;
+        }
+    }
+
+    /** The bits of a stack byte; a merge is computed once and kept (merges are shared between states). */
+    private int[] resolve(Object o) {
+        if (o instanceof int[] b) return b;
+        Lazy l = (Lazy) o;
+        if (l.value == null) {
+            l.value = ite8(l.c, resolve(l.x), resolve(l.y));
+            l.x = l.y = null;
+        }
+        return l.value;
+    }
+
+    private int[] ite8(int c, int[] x, int[] y) {
+        if (x == y) return x;
+        int[] r = new int[8];
+        for (int i = 0; i < 8; i++) r[i] = x[i] == y[i] ? x[i] : bdd.ite(c, x[i], y[i]);
+        return r;
+    }
+
+    private static boolean compatible(Val x, Val y) {
+        if (x == null || y == null) return x == y;
+        if (x.kind != y.kind) return false;
+        return x.kind == SCALAR || x.kind == PKT || x.off == y.off;
+    }
+
+    private Val join(int c, Val x, Val y) {
+        if (x == null) return null;
+        if (x == y) return x;
+        if (x.kind == SCALAR || x.kind == PKT) return Val.merged(bits, c, x, y);
+        return x;
+    }
+
+    // ---- one block ----------------------------------------------------------------------------------------------
+
+    private void runBlock(int b, State s, List<State>[] pending) throws TvException {
+        int end = prog.blockEnd[b];
+        for (int i = prog.blockStart[b]; i < end; i++) {
+            Insn in = prog.insns.get(i);
+            int cls = in.cls();
+            switch (cls) {
+                case Op.ALU, Op.ALU64 -> alu(i, in, s);
+                case Op.LD -> {
+                    if (in.opcode() != Op.LD_IMM64 || in.src() != 0) throw unsupported(i, in);
+                    s.r[in.dst()] = Val.scalar(bits.konst(in.imm()));
+                }
+                case Op.LDX -> load(i, in, s);
+                case Op.ST, Op.STX -> store(i, in, s);
+                case Op.JMP, Op.JMP32 -> {
+                    int op = in.op();
+                    if (op == Op.CALL) throw unsupported(i, in);
+                    if (op == Op.EXIT) {
+                        exit(i, s);
+                        return;
+                    }
+                    if (op == Op.JA) {
+                        add(pending, prog.succ[b][0], s);
+                        return;
+                    }
+                    int cond = condition(i, in, s);
+                    int taken = bdd.and(s.set, cond), fall = bdd.diff(s.set, cond);
+                    if (taken != Bdd.FALSE && fall != Bdd.FALSE) {
+                        add(pending, prog.succ[b][0], s.copy(taken));
+                        add(pending, prog.succ[b][1], s.copy(fall));
+                    } else if (taken != Bdd.FALSE) {
+                        add(pending, prog.succ[b][0], s);
+                    } else {
+                        add(pending, prog.succ[b][1], s);
+                    }
+                    return;
+                }
+                default -> throw unsupported(i, in);
+            }
+        }
+        add(pending, prog.succ[b][0], s);
+    }
+
+    private static void add(List<State>[] pending, int b, State s) {
+        if (pending[b] == null) pending[b] = new ArrayList<>();
+        pending[b].add(s);
+    }
+
+    private TvException unsupported(int i, Insn in) {
+        return new TvException("instruction not modelled by translation validation: " + Disassembler.format(in), i);
+    }
+
+    private Val reg(int i, State s, int r) throws TvException {
+        if (r > 10) throw new TvException("register r" + r + " does not exist", i);
+        Val v = s.r[r];
+        if (v == null) throw new TvException("r" + r + " is read before it is written", i);
+        return v;
+    }
+
+    private int[] scalar(int i, State s, int r) throws TvException {
+        Val v = reg(i, s, r);
+        if (v.kind != SCALAR) throw new TvException("r" + r + " holds a pointer where a number is expected", i);
+        return v.bits();
+    }
+
+    // ---- ALU ----------------------------------------------------------------------------------------------------
+
+    private void alu(int i, Insn in, State s) throws TvException {
+        boolean wide = in.cls() == Op.ALU64;
+        int op = in.op();
+        int d = in.dst();
+        if (d > 9) throw new TvException("writes r" + d, i);
+        if (op == Op.END) {
+            int[] x = scalar(i, s, d);
+            int width = in.imm32();
+            if (width != 16 && width != 32 && width != 64) throw unsupported(i, in);
+            // On a little-endian machine "to big endian" (and ALU64 bswap) swaps; "to little endian" only truncates.
+            boolean swap = wide || in.usesSrcReg();
+            s.r[d] = Val.scalar(swap ? bits.bswap(x, width) : bits.zext(x, width));
+            return;
+        }
+        Val srcVal;
+        if (op == Op.NEG) srcVal = null;
+        else if (in.usesSrcReg()) srcVal = reg(i, s, in.src());
+        else srcVal = Val.scalar(bits.konst(wide ? in.imm32() : Integer.toUnsignedLong(in.imm32())));
+        if (op == Op.MOV) {
+            if (wide && in.off() == 0) {
+                s.r[d] = srcVal;
+                return;
+            }
+            if (srcVal.kind != SCALAR) throw new TvException("a pointer is moved in a 32-bit or sign-extending move", i);
+            int[] x = srcVal.bits();
+            if (in.off() != 0) {
+                if (in.off() != 8 && in.off() != 16 && in.off() != 32) throw unsupported(i, in);
+                x = bits.sext(x, in.off());
+            }
+            s.r[d] = Val.scalar(wide ? x : bits.zext(x, 32));
+            return;
+        }
+        Val dst = reg(i, s, d);
+        // Pointer arithmetic: packet pointer plus or minus a number, stack/ctx pointer plus a constant, pointer difference.
+        if (dst.kind != SCALAR || srcVal != null && srcVal.kind != SCALAR) {
+            s.r[d] = pointerArith(i, in, wide, op, dst, srcVal);
+            return;
+        }
+        int[] x = dst.bits();
+        int[] y = srcVal == null ? null : srcVal.bits();
+        if (!wide) {
+            x = bits.zext(x, 32);
+            if (y != null) y = bits.zext(y, 32);
+        }
+        int width = wide ? 64 : 32;
+        int[] r;
+        switch (op) {
+            case Op.ADD -> r = bits.add(x, y);
+            case Op.SUB -> r = bits.sub(x, y);
+            case Op.OR -> r = bits.or(x, y);
+            case Op.AND -> r = bits.and(x, y);
+            case Op.XOR -> r = bits.xor(x, y);
+            case Op.NEG -> r = bits.neg(x);
+            case Op.MUL -> {
+                Long kx = Bits.constant(x), ky = Bits.constant(y);
+                if (ky != null) r = bits.mulConst(x, ky);
+                else if (kx != null) r = bits.mulConst(y, kx);
+                else throw new TvException("multiplication of two input-dependent values is not modelled", i);
+            }
+            case Op.DIV, Op.MOD -> r = divmod(i, in, op, x, y, width);
+            case Op.LSH, Op.RSH, Op.ARSH -> r = shift(s.set, op, x, y, width);
+            default -> throw unsupported(i, in);
+        }
+        s.r[d] = Val.scalar(wide ? r : bits.zext(r, 32));
+    }
+
+    private Val pointerArith(int i, Insn in, boolean wide, int op, Val dst, Val src) throws TvException {
+        if (!wide) throw new TvException("32-bit arithmetic on a pointer", i);
+        if (dst.kind == PKT && src != null && src.kind == PKT && op == Op.SUB) {
+            return Val.scalar(bits.sub(dst.bits(), src.bits()));
+        }
+        Val p = dst.kind != SCALAR ? dst : src;
+        Val n = dst.kind != SCALAR ? src : dst;
+        if (n == null || n.kind != SCALAR || !(op == Op.ADD || op == Op.SUB && p == dst)) {
+            throw new TvException("pointer arithmetic not modelled: " + Disassembler.format(in), i);
+        }
+        int[] delta = op == Op.SUB ? bits.neg(n.bits()) : n.bits();
+        if (p.kind == PKT) return new Val(PKT, bits.add(p.bits(), delta), 0);
+        Long k = Bits.constant(delta);
+        if (k == null) throw new TvException("a stack or context pointer is moved by an input-dependent amount", i);
+        return new Val(p.kind, null, p.off + k);
+    }
+
+    private int[] divmod(int i, Insn in, int op, int[] x, int[] y, int width) throws TvException {
+        Long ky = Bits.constant(y);
+        if (in.off() != 0 || ky == null) throw new TvException("division by an input-dependent value (or signed division) is not modelled", i);
+        long k = width == 32 ? ky & 0xffffffffL : ky;
+        if (k == 0) return op == Op.DIV ? bits.konst(0) : x;
+        if (Long.bitCount(k) != 1) {
+            Long kx = Bits.constant(x);
+            if (kx == null) throw new TvException("division by a constant that is not a power of two is not modelled", i);
+            long a = width == 32 ? kx & 0xffffffffL : kx;
+            return bits.konst(op == Op.DIV ? Long.divideUnsigned(a, k) : Long.remainderUnsigned(a, k));
+        }
+        int sh = Long.numberOfTrailingZeros(k);
+        return op == Op.DIV ? bits.lshr(x, sh) : bits.and(x, bits.konst(k - 1));
+    }
+
+    private int[] shift(int set, int op, int[] x, int[] y, int width) {
+        List<Bits.Case> amounts = bits.values(bits.zext(y, 6), set, 64);
+        int[] r = null;
+        for (Bits.Case c : amounts) {
+            int k = (int) (c.value() & (width - 1));
+            int[] v = switch (op) {
+                case Op.LSH -> bits.shl(x, k);
+                case Op.RSH -> bits.lshr(x, k);
+                default -> bits.ashr(x, k, width);
+            };
+            r = r == null ? v : bits.ite(c.set(), v, r);
+        }
+        return r == null ? bits.konst(0) : r;
+    }
+
+    // ---- memory -------------------------------------------------------------------------------------------------
+
+    private void load(int i, Insn in, State s) throws TvException {
+        if (in.mode() != Op.MEM && in.mode() != Op.MEMSX) throw unsupported(i, in);
+        int size = in.sizeBytes();
+        Val base = reg(i, s, in.src());
+        int d = in.dst();
+        if (d > 9) throw new TvException("writes r" + d, i);
+        Val v;
+        switch (base.kind) {
+            case PKT -> v = Val.scalar(packetLoad(i, s.set, bits.add(base.bits(), bits.konst(in.off())), size));
+            case CTX -> {
+                long at = base.off + in.off();
+                if (size == 4 && at == dataOff) v = new Val(PKT, bits.konst(0), 0);
+                else if (size == 4 && at == dataEndOff) v = new Val(PKT, fs.length, 0);
+                else throw new TvException("context access at offset " + at + " (size " + size + ") is not modelled", i);
+            }
+            case FP -> v = stackLoad(i, s, base.off + in.off(), size);
+            default -> throw new TvException("load through a number, not a pointer", i);
+        }
+        if (in.mode() == Op.MEMSX) {
+            if (v.kind != SCALAR) throw new TvException("sign-extending load of a pointer", i);
+            v = Val.scalar(bits.sext(v.bits(), size * 8));
+        }
+        s.r[d] = v;
+    }
+
+    private int[] packetLoad(int i, int set, int[] offset, int size) throws TvException {
+        List<Bits.Case> cases = bits.values(offset, set, 512);
+        if (cases.size() > 512) throw new TvException("a packet load at more than 512 different offsets", i);
+        int[] r = null;
+        for (Bits.Case c : cases) {
+            long o = c.value();
+            int fits = o >= 0 && o + size <= fs.maxLength ? fs.atLeast(o + size) : Bdd.FALSE;
+            int beyond = bdd.diff(c.set(), fits);
+            if (beyond != Bdd.FALSE) {
+                listener.outOfBounds(i, beyond, "a " + size + "-byte packet read at offset " + o
+                        + " not proven within data_end");
+            }
+            if (fits == Bdd.FALSE) continue;
+            int[] v = bits.konst(0);
+            for (int j = 0; j < size; j++) {
+                int[] byteBits = fs.content((int) o + j, c.set());
+                System.arraycopy(byteBits, 0, v, 8 * j, 8);
+            }
+            r = r == null ? v : bits.ite(c.set(), v, r);
+        }
+        return r == null ? bits.konst(0) : r;
+    }
+
+    private int stackIndex(int i, long at, int size) throws TvException {
+        if (at < -STACK || at + size > 0) throw new TvException("stack access at fp" + at + " outside the 512-byte stack", i);
+        return (int) (at + STACK);
+    }
+
+    private Val stackLoad(int i, State s, long at, int size) throws TvException {
+        int idx = stackIndex(i, at, size);
+        if (size == 8 && idx % 8 == 0 && s.spill[idx / 8] != null) return s.spill[idx / 8];
+        int[] v = bits.konst(0);
+        for (int j = 0; j < size; j++) {
+            if (s.spill[(idx + j) / 8] != null) throw new TvException("part of a spilled pointer is read", i);
+            Object o = s.stack[idx + j];
+            if (o == null) throw new TvException("stack fp" + (at + j) + " is read before it is written", i);
+            int[] b = resolve(o);
+            s.stack[idx + j] = b;
+            System.arraycopy(b, 0, v, 8 * j, 8);
+        }
+        return Val.scalar(v);
+    }
+
+    private void store(int i, Insn in, State s) throws TvException {
+        if (in.mode() != Op.MEM) throw unsupported(i, in);
+        Val base = reg(i, s, in.dst());
+        if (base.kind != FP) throw new TvException("a store that is not to the stack (only stack stores are modelled)", i);
+        int size = in.sizeBytes();
+        long at = base.off + in.off();
+        int idx = stackIndex(i, at, size);
+        Val v = in.cls() == Op.ST ? Val.scalar(bits.konst(in.imm32())) : reg(i, s, in.src());
+        for (int j = 0; j < size; j++) {
+            s.spill[(idx + j) / 8] = null;
+            s.stack[idx + j] = null;
+        }
+        if (v.kind != SCALAR) {
+            if (size != 8 || idx % 8 != 0) throw new TvException("a pointer is stored to the stack unaligned or partly", i);
+            s.spill[idx / 8] = v;
+            return;
+        }
+        for (int j = 0; j < size; j++) {
+            int[] b = new int[8];
+            System.arraycopy(v.bits(), 8 * j, b, 0, 8);
+            s.stack[idx + j] = b;
+        }
+    }
+
+    // ---- jumps and exit -----------------------------------------------------------------------------------------
+
+    private int condition(int i, Insn in, State s) throws TvException {
+        boolean wide = in.cls() == Op.JMP;
+        Val a = reg(i, s, in.dst());
+        Val b = in.usesSrcReg() ? reg(i, s, in.src()) : Val.scalar(bits.konst(in.imm32()));
+        int op = in.op();
+        if (a.kind != b.kind) {
+            Val num = a.kind == SCALAR ? a : b;
+            Long k = num.kind == SCALAR ? Bits.constant(num.bits()) : null;
+            if (k != null && k == 0 && (op == Op.JEQ || op == Op.JNE) && wide) return op == Op.JNE ? Bdd.TRUE : Bdd.FALSE;
+            throw new TvException("a comparison of a pointer with a number or another kind of pointer", i);
+        }
+        if (a.kind != SCALAR && a.kind != PKT) {
+            if (a.off == b.off) return op == Op.JEQ || op == Op.JGE || op == Op.JLE || op == Op.JSGE || op == Op.JSLE ? Bdd.TRUE : Bdd.FALSE;
+            throw new TvException("a comparison of stack or context pointers", i);
+        }
+        if (a.kind == PKT && !wide) throw new TvException("a 32-bit comparison of packet pointers", i);
+        int[] x = a.bits(), y = b.bits();
+        int width = wide ? 64 : 32;
+        if (!wide) {
+            x = bits.zext(x, 32);
+            y = bits.zext(y, 32);
+        }
+        return switch (op) {
+            case Op.JEQ -> bits.eq(x, y);
+            case Op.JNE -> bdd.not(bits.eq(x, y));
+            case Op.JGT -> bits.ult(y, x);
+            case Op.JGE -> bdd.not(bits.ult(x, y));
+            case Op.JLT -> bits.ult(x, y);
+            case Op.JLE -> bdd.not(bits.ult(y, x));
+            case Op.JSET -> bits.nonZero(bits.and(x, y));
+            case Op.JSGT -> bits.slt(y, x, width);
+            case Op.JSGE -> bdd.not(bits.slt(x, y, width));
+            case Op.JSLT -> bits.slt(x, y, width);
+            case Op.JSLE -> bdd.not(bits.slt(y, x, width));
+            default -> throw unsupported(i, in);
+        };
+    }
+
+    private void exit(int i, State s) throws TvException {
+        int[] r0 = scalar(i, s, 0);
+        for (Bits.Case c : bits.values(bits.zext(r0, 32), s.set, 1 << 16)) listener.exit(i, c.value(), c.set());
+    }
+}

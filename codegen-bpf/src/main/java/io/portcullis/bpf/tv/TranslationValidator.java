@@ -1,0 +1,303 @@
+package io.portcullis.bpf.tv;
+
+import io.portcullis.bpf.asm.Decoder;
+import io.portcullis.bpf.asm.Disassembler;
+import io.portcullis.bpf.asm.Insn;
+import io.portcullis.bpf.elf.ElfFile;
+import io.portcullis.bpf.tv.FrameModel.Expect;
+import io.portcullis.bpf.tv.FrameModel.Layout;
+import io.portcullis.eval.Evaluator;
+import io.portcullis.ir.Action;
+import io.portcullis.ir.Packet;
+import io.portcullis.ir.ResolvedPolicy;
+import io.portcullis.ir.ResolvedRule;
+import io.portcullis.ir.Target;
+import io.portcullis.space.Bdd;
+import io.portcullis.space.PolicySets;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Translation validation: proves that a compiled object gives the policy's verdict for every frame of every layout
+ * in {@link FrameModel}, or shows a frame on which it does not.
+ *
+ * <p>The program's bytecode (decoded from the ELF, independent of how it was generated) is executed symbolically on
+ * all frames at once ({@link Executor}); every exit yields the exact set of frames that reach it and the value
+ * returned. That set is compared with what the policy says about those frames: the packet-set engine's allowed set
+ * ({@link PolicySets#allowed()}) for well-formed packets, deny for malformed frames, the {@code non-ip} verdict for
+ * non-IP frames. Every packet read must also be proven inside {@code data_end} on every frame that reaches it.
+ */
+public final class TranslationValidator {
+    private TranslationValidator() {}
+
+    /** Symbolic states a run may use before it gives up (a safety net against unmergeable path explosions). */
+    public static final long STATE_BUDGET = 5_000_000;
+
+    public enum Kind {
+        /** The program returns a verdict the policy does not give, for the witness frame. */
+        MISMATCH,
+        /** The program reads packet bytes not proven inside the frame. */
+        OUT_OF_BOUNDS,
+        /** The program does something the validator does not model (so nothing is proven). */
+        UNSUPPORTED
+    }
+
+    /**
+     * One problem: {@code insn} is the instruction's index in the decoded list (-1: none; messages give slot
+     * numbers, as listings do), {@code message} one line, {@code details} the witness and path lines.
+     */
+    public record Problem(Kind kind, int insn, String message, List<String> details) {
+        public String render() {
+            StringBuilder sb = new StringBuilder(message);
+            for (String d : details) sb.append("\n  ").append(d);
+            return sb.toString();
+        }
+    }
+
+    /** {@code layouts}: frame layouts quantified over; {@code states}: symbolic block executions; {@code millis}: wall time. */
+    public record Stats(int instructions, int layouts, long states, long merges, long millis) {}
+
+    public record Result(List<Problem> problems, Stats stats) {
+        public boolean valid() { return problems.isEmpty(); }
+    }
+
+    /** Validates the program of {@code elf} (section for the policy's target) against {@code policy}. */
+    public static Result validate(byte[] elf, ResolvedPolicy policy) {
+        List<Insn> insns;
+        try {
+            ElfFile f = ElfFile.parse(elf);
+            byte[] code = f.section(policy.target().section()).orElseThrow(() -> new IllegalArgumentException(
+                    "the object has no program section '" + policy.target().section() + "'"));
+            insns = Decoder.decode(code);
+        } catch (IllegalArgumentException e) {
+            return new Result(List.of(new Problem(Kind.UNSUPPORTED, -1, "cannot read the program: " + e.getMessage(),
+                    List.of())), new Stats(0, 0, 0, 0, 0));
+        }
+        return validate(insns, policy);
+    }
+
+    /** Validates decoded instructions (as the target's program) against {@code policy}. */
+    public static Result validate(List<Insn> insns, ResolvedPolicy policy) {
+        return new Session(policy).validate(insns);
+    }
+
+    /**
+     * The frame space and the policy's sets, built once, for validating several programs against one policy (the
+     * mutation test). Not thread-safe.
+     */
+    public static final class Session {
+        private final ResolvedPolicy policy;
+        private final FrameSpace fs;
+        private final int expectAllow;
+        private final long allowCode, denyCode;
+        private final long setupMillis;
+        private boolean first = true;
+
+        public Session(ResolvedPolicy policy) {
+            long t0 = System.nanoTime();
+            this.policy = policy;
+            Target target = policy.target();
+            fs = new FrameSpace(FrameModel.layouts(target.ethernet()));
+            Bdd bdd = fs.bdd;
+            PolicySets sets = new PolicySets(fs.space, policy);
+            int allowedPackets = bdd.and(fs.packets, sets.allowed());
+            expectAllow = policy.nonIp() == Action.ALLOW ? bdd.or(allowedPackets, fs.nonIp) : allowedPackets;
+            allowCode = target.code(Action.ALLOW);
+            denyCode = target.code(Action.DENY);
+            setupMillis = ms(t0);
+        }
+
+        public Result validate(List<Insn> insns) {
+            // The first run's time includes building the frame space and the policy's sets.
+            long t0 = System.nanoTime() - (first ? setupMillis * 1_000_000 : 0);
+            first = false;
+            int layouts = fs.layouts.size();
+            Program prog;
+            try {
+                prog = new Program(insns);
+            } catch (TvException e) {
+                return new Result(List.of(unsupported(e, insns)), new Stats(insns.size(), layouts, 0, 0, ms(t0)));
+            }
+            Bdd bdd = fs.bdd;
+            Map<Long, Integer> wrong = new LinkedHashMap<>();   // (insn << 32 | value) -> frames with the wrong verdict
+            Map<Integer, int[]> oob = new LinkedHashMap<>();    // insn -> frames read out of bounds
+            Map<Integer, String> oobWhat = new LinkedHashMap<>();
+            int[] covered = {Bdd.FALSE};
+            Executor.Listener listener = new Executor.Listener() {
+                @Override public void exit(int insn, long value, int set) {
+                    covered[0] = bdd.or(covered[0], set);
+                    int bad = value == allowCode ? bdd.diff(set, expectAllow)
+                            : value == denyCode ? bdd.and(set, expectAllow) : set;
+                    if (bad != Bdd.FALSE) wrong.merge((long) insn << 32 | value, bad, bdd::or);
+                }
+
+                @Override public void outOfBounds(int insn, int set, String what) {
+                    int[] acc = oob.computeIfAbsent(insn, i -> new int[] {Bdd.FALSE});
+                    acc[0] = bdd.or(acc[0], set);
+                    oobWhat.putIfAbsent(insn, what);
+                }
+            };
+            ContextOffsets ctx = ContextOffsets.of(policy.target());
+            Executor ex = new Executor(prog, fs, ctx.data, ctx.dataEnd, listener, STATE_BUDGET);
+            try {
+                ex.run(fs.all);
+            } catch (TvException e) {
+                return new Result(List.of(unsupported(e, insns)), new Stats(insns.size(), layouts, ex.statesRun, ex.merges, ms(t0)));
+            }
+            List<Problem> problems = new ArrayList<>();
+            Witnesses w = new Witnesses(fs, prog, ctx, policy, allowCode, denyCode);
+            for (Map.Entry<Integer, int[]> e : oob.entrySet()) {
+                if (problems.size() >= 3) break;
+                problems.add(w.problem(Kind.OUT_OF_BOUNDS, e.getKey(), -1, e.getValue()[0], oobWhat.get(e.getKey())));
+            }
+            List<Map.Entry<Long, Integer>> wrongs = new ArrayList<>(wrong.entrySet());
+            wrongs.sort(Comparator.comparingLong(Map.Entry::getKey));
+            for (Map.Entry<Long, Integer> e : wrongs) {
+                if (problems.size() >= 5) break;
+                problems.add(w.problem(Kind.MISMATCH, (int) (e.getKey() >>> 32), e.getKey() & 0xffffffffL, e.getValue(), null));
+            }
+            if (bdd.diff(fs.all, covered[0]) != Bdd.FALSE && problems.isEmpty()) {
+                problems.add(new Problem(Kind.UNSUPPORTED, -1, "internal error: some frames reach no exit", List.of()));
+            }
+            return new Result(List.copyOf(problems), new Stats(insns.size(), layouts, ex.statesRun, ex.merges, ms(t0)));
+        }
+    }
+
+    private static long ms(long t0) { return (System.nanoTime() - t0) / 1_000_000; }
+
+    private static Problem unsupported(TvException e, List<Insn> insns) {
+        int slot = 0;
+        for (int i = 0; i < e.insn() && i < insns.size(); i++) slot += insns.get(i).width();
+        String at = e.insn() >= 0 && e.insn() < insns.size()
+                ? " (instruction " + slot + ": " + Disassembler.format(insns.get(e.insn())) + ")" : "";
+        return new Problem(Kind.UNSUPPORTED, e.insn(), "translation validation cannot analyse the program: "
+                + e.getMessage() + at, List.of());
+    }
+
+    /** Where the packet pointers are in the target's context. */
+    record ContextOffsets(int data, int dataEnd) {
+        static ContextOffsets of(Target t) {
+            // struct xdp_md { __u32 data; __u32 data_end; }; struct __sk_buff: data at 76, data_end at 80.
+            return t == Target.XDP ? new ContextOffsets(0, 4) : new ContextOffsets(76, 80);
+        }
+    }
+
+    /** Turns a set of bad frames into a readable witness: one frame, both verdicts, the rule, the path. */
+    private static final class Witnesses {
+        private final FrameSpace fs;
+        private final Program prog;
+        private final ContextOffsets ctx;
+        private final ResolvedPolicy policy;
+        private final long allowCode, denyCode;
+        private final List<Integer> preference = new ArrayList<>();
+
+        Witnesses(FrameSpace fs, Program prog, ContextOffsets ctx, ResolvedPolicy policy, long allowCode, long denyCode) {
+            this.fs = fs;
+            this.prog = prog;
+            this.ctx = ctx;
+            this.policy = policy;
+            this.allowCode = allowCode;
+            this.denyCode = denyCode;
+            for (int i = 0; i < fs.layouts.size(); i++) preference.add(i);
+            // Prefer a well-formed packet in the shortest frame: the easiest witness to read and replay.
+            preference.sort(Comparator.comparingInt((Integer i) -> fs.layouts.get(i).expect == Expect.PACKET ? 0 : 1)
+                    .thenComparingInt(i -> fs.layouts.get(i).length()));
+        }
+
+        Problem problem(Kind kind, int insn, long value, int bad, String what) {
+            Bdd bdd = fs.bdd;
+            int s = bad;
+            for (int id : preference) {
+                int t = bdd.and(bad, fs.minterm[id]);
+                if (t != Bdd.FALSE) {
+                    s = t;
+                    break;
+                }
+            }
+            Packet p = fs.space.witness(s);
+            int withPacket = bdd.and(s, fs.space.packet(p));
+            boolean[] point = bdd.anySat(withPacket != Bdd.FALSE ? withPacket : s);
+            Layout layout = fs.layouts.get(fs.layoutOf(point));
+            byte[] frame = fs.frameOf(point);
+            Packet packet = fs.space.witness(fs.cube(point));
+            List<String> details = new ArrayList<>();
+            String expected;
+            switch (layout.expect) {
+                case PACKET -> {
+                    Evaluator.Decision d = Evaluator.evaluate(policy, packet);
+                    String by = d.ruleIndex() < 0 ? "the default (line " + policy.defaultSpan().line() + ")"
+                            : rule(policy.rules().get(d.ruleIndex()));
+                    expected = verb(d.action()) + " by " + by;
+                    details.add("witness packet: " + packet);
+                }
+                case MALFORMED -> expected = "deny (a malformed frame is dropped)";
+                default -> expected = verb(policy.nonIp()) + " (the non-ip verdict)";
+            }
+            details.add("witness frame: " + layout.what + ": " + hex(frame));
+            // Slot numbers, as in Disassembler.listing (a 64-bit immediate load takes two slots).
+            String insnText = insn >= 0 ? prog.slot[insn] + ": " + Disassembler.format(prog.insns.get(insn)) : "?";
+            String message;
+            if (kind == Kind.MISMATCH) {
+                message = "the program returns " + value + " (" + verdictName(value) + ") where the policy says "
+                        + expected;
+                details.add("program: returns at instruction " + insnText);
+            } else {
+                message = "the program reads outside the frame: " + what;
+                details.add("program: reads at instruction " + insnText + "; the policy says " + expected);
+            }
+            details.add("path: " + path(point));
+            return new Problem(kind, insn, message, List.copyOf(details));
+        }
+
+        private String verdictName(long v) {
+            if (v == allowCode) return "allow";
+            if (v == denyCode) return "deny";
+            return "not a verdict of target " + policy.target().syntax();
+        }
+
+        private static String verb(Action a) { return a == Action.ALLOW ? "allow" : "deny"; }
+
+        private static String rule(ResolvedRule r) {
+            return "rule '" + r.displayName() + "' (" + (r.span() == null ? "?" : r.span().location()) + ")";
+        }
+
+        private String path(boolean[] point) {
+            List<Integer> blocks = new ArrayList<>();
+            Executor.Listener quiet = new Executor.Listener() {
+                @Override public void exit(int insn, long value, int set) { }
+                @Override public void outOfBounds(int insn, int set, String what) { }
+            };
+            Executor ex = new Executor(prog, fs, ctx.data, ctx.dataEnd, quiet, STATE_BUDGET);
+            ex.trace(blocks);
+            try {
+                ex.run(fs.cube(point));
+            } catch (TvException e) {
+                return "(not available: " + e.getMessage() + ")";
+            }
+            StringBuilder sb = new StringBuilder("instructions ");
+            int shown = 0;
+            for (int b : blocks) {
+                if (shown++ > 0) sb.append(", ");
+                if (shown > 40) {
+                    sb.append("... (").append(blocks.size() - 40).append(" more blocks)");
+                    break;
+                }
+                int from = prog.slot[prog.blockStart[b]], to = prog.slot[prog.blockEnd[b] - 1];
+                sb.append(from == to ? String.valueOf(from) : from + "-" + to);
+            }
+            return sb.toString();
+        }
+
+        private static String hex(byte[] b) {
+            StringBuilder sb = new StringBuilder();
+            for (int i = 0; i < b.length; i++) {
+                if (i > 0) sb.append(' ');
+                sb.append(String.format("%02x", b[i] & 0xff));
+            }
+            return b.length == 0 ? "(empty)" : sb.toString();
+        }
+    }
+}

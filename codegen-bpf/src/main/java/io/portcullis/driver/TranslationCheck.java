@@ -1,0 +1,35 @@
+package io.portcullis.driver;
+
+import io.portcullis.bpf.tv.TranslationValidator;
+import io.portcullis.diag.Codes;
+import io.portcullis.diag.Diagnostic;
+import io.portcullis.ir.ResolvedPolicy;
+import java.util.List;
+
+/**
+ * The build step that runs translation validation on a compiled object before it is written. On by default; the
+ * system property {@code portcullis.tv=off} turns it off (a note says so).
+ */
+final class TranslationCheck {
+    private TranslationCheck() {}
+
+    static final String PROPERTY = "portcullis.tv";
+
+    /** True when the object may be written; otherwise a {@code translation-mismatch} error has been added. */
+    static boolean run(ResolvedPolicy policy, byte[] object, List<Diagnostic> diagnostics, List<String> notes) {
+        if ("off".equals(System.getProperty(PROPERTY))) {
+            notes.add("translation validation is off (-D" + PROPERTY + "=off): " + policy.name() + " is not proven to implement its policy");
+            return true;
+        }
+        TranslationValidator.Result r = TranslationValidator.validate(object, policy);
+        // Proven is the normal case and says nothing (as a clean check does); only a failure or "off" is reported.
+        if (r.valid()) return true;
+        TranslationValidator.Problem p = r.problems().get(0);
+        String more = r.problems().size() > 1 ? "; " + (r.problems().size() - 1) + " more problem(s)" : "";
+        diagnostics.add(new Diagnostic(Codes.TRANSLATION_MISMATCH, Codes.defaultSeverity(Codes.TRANSLATION_MISMATCH),
+                policy.span(), "translation validation: " + p.message(),
+                String.join("; ", p.details()) + more + "; the object was not written (a code generator bug: please report"
+                        + " it with the policy)", policy.name(), null, List.of(), null, null));
+        return false;
+    }
+}
