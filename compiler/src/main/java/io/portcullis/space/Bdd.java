@@ -50,6 +50,19 @@ public final class Bdd {
         Arrays.fill(cacheA, -1);
     }
 
+    /** Thrown by {@link #mk} when the node table would pass the limit set with {@link #limitNodes}. */
+    public static final class NodeLimitException extends RuntimeException {
+        NodeLimitException(int limit) { super("more than " + limit + " BDD nodes", null, false, false); }
+    }
+
+    private int nodeLimit = Integer.MAX_VALUE;
+
+    /**
+     * Caps the node table at {@code max} nodes (Integer.MAX_VALUE: no cap): an analysis whose sets may blow up
+     * (translation validation of an arbitrary program) gets an exception instead of running out of memory.
+     */
+    public void limitNodes(int max) { nodeLimit = max; }
+
     public int varCount() { return varCount; }
     public int nodeCount() { return size; }
     public int var(int n) { return var[n]; }
@@ -63,6 +76,7 @@ public final class Bdd {
         for (int n = buckets[b]; n != 0; n = next[n]) {
             if (var[n] == v && low[n] == lo && high[n] == hi) return n;
         }
+        if (size >= nodeLimit) throw new NodeLimitException(nodeLimit);
         if (size == var.length) grow();
         int n = size++;
         var[n] = v;

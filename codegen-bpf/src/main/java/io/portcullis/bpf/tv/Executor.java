@@ -86,19 +86,21 @@ final class Executor {
     private final FrameSpace fs;
     private final Bits bits;
     private final Bdd bdd;
-    private final int dataOff, dataEndOff;
+    private final int dataOff, dataEndOff, lenOff;
     private final Listener listener;
     private final long stateBudget;
     private List<Integer> trace;
     long statesRun, merges;
 
-    Executor(Program prog, FrameSpace fs, int dataOff, int dataEndOff, Listener listener, long stateBudget) {
+    /** {@code lenOff}: where the context holds the packet's length ({@code __sk_buff.len}), or -1 (XDP: none). */
+    Executor(Program prog, FrameSpace fs, int dataOff, int dataEndOff, int lenOff, Listener listener, long stateBudget) {
         this.prog = prog;
         this.fs = fs;
         this.bits = fs.bits;
         this.bdd = fs.bdd;
         this.dataOff = dataOff;
         this.dataEndOff = dataEndOff;
+        this.lenOff = lenOff;
         this.listener = listener;
         this.stateBudget = stateBudget;
     }
@@ -440,6 +442,9 @@ final class Executor {
                 long at = base.off + in.off();
                 if (size == 4 && at == dataOff) v = new Val(PKT, bits.konst(0), 0);
                 else if (size == 4 && at == dataEndOff) v = new Val(PKT, fs.length, 0);
+                // skb->len: the whole packet's length. The model's frames are linear (no page fragments), so it is the
+                // frame length, as in BPF_PROG_TEST_RUN.
+                else if (size == 4 && at == lenOff) v = Val.scalar(fs.length);
                 else throw new TvException("context access at offset " + at + " (size " + size + ") is not modelled", i);
             }
             case FP -> v = stackLoad(i, s, base.off + in.off(), size);

@@ -35,6 +35,8 @@ public final class TranslationValidator {
 
     /** Symbolic states a run may use before it gives up (a safety net against unmergeable path explosions). */
     public static final long STATE_BUDGET = 5_000_000;
+    /** BDD nodes one validation may add to its session's table before the program is refused as too complex. */
+    public static final long NODE_BUDGET = 8_000_000;
 
     public enum Kind {
         /** The program returns a verdict the policy does not give, for the witness frame. */
@@ -141,11 +143,18 @@ public final class TranslationValidator {
                 }
             };
             ContextOffsets ctx = ContextOffsets.of(policy.target());
-            Executor ex = new Executor(prog, fs, ctx.data, ctx.dataEnd, listener, STATE_BUDGET);
+            Executor ex = new Executor(prog, fs, ctx.data, ctx.dataEnd, ctx.len, listener, STATE_BUDGET);
+            bdd.limitNodes((int) Math.min(Integer.MAX_VALUE - 1L, (long) bdd.nodeCount() + NODE_BUDGET));
             try {
                 ex.run(fs.all);
             } catch (TvException e) {
                 return new Result(List.of(unsupported(e, insns)), new Stats(insns.size(), layouts, ex.statesRun, ex.merges, ms(t0)));
+            } catch (Bdd.NodeLimitException e) {
+                // Values that blow up (e.g. sums of unrelated header bytes) are refused, never passed as proven.
+                TvException tooBig = new TvException("the program's values need " + e.getMessage() + " to represent", -1);
+                return new Result(List.of(unsupported(tooBig, insns)), new Stats(insns.size(), layouts, ex.statesRun, ex.merges, ms(t0)));
+            } finally {
+                bdd.limitNodes(Integer.MAX_VALUE);
             }
             List<Problem> problems = new ArrayList<>();
             Witnesses w = new Witnesses(fs, prog, ctx, policy, allowCode, denyCode);
@@ -178,10 +187,10 @@ public final class TranslationValidator {
     }
 
     /** Where the packet pointers are in the target's context. */
-    record ContextOffsets(int data, int dataEnd) {
+    record ContextOffsets(int data, int dataEnd, int len) {
         static ContextOffsets of(Target t) {
-            // struct xdp_md { __u32 data; __u32 data_end; }; struct __sk_buff: data at 76, data_end at 80.
-            return t == Target.XDP ? new ContextOffsets(0, 4) : new ContextOffsets(76, 80);
+            // struct xdp_md { __u32 data; __u32 data_end; }; struct __sk_buff: len at 0, data at 76, data_end at 80.
+            return t == Target.XDP ? new ContextOffsets(0, 4, -1) : new ContextOffsets(76, 80, 0);
         }
     }
 
@@ -270,7 +279,7 @@ public final class TranslationValidator {
                 @Override public void exit(int insn, long value, int set) { }
                 @Override public void outOfBounds(int insn, int set, String what) { }
             };
-            Executor ex = new Executor(prog, fs, ctx.data, ctx.dataEnd, quiet, STATE_BUDGET);
+            Executor ex = new Executor(prog, fs, ctx.data, ctx.dataEnd, ctx.len, quiet, STATE_BUDGET);
             ex.trace(blocks);
             try {
                 ex.run(fs.cube(point));

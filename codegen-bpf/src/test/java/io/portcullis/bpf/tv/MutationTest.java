@@ -161,7 +161,7 @@ class MutationTest {
             tried += t[0];
             caught += t[1] + t[2];
             equivalent += t[3];
-            report.append(String.format("%n  %-18s tried %4d, caught by TV %4d, caught by the kernel only %3d, proven equivalent %3d",
+            report.append(String.format("%n  %-18s tried %4d, caught by TV %4d, caught by a safety verifier only %3d, proven equivalent %3d",
                     e.getKey(), t[0], t[1], t[2], t[3]));
         }
         report.append(String.format("%n  total: %d tried, %d caught %s, %d proven equivalent by TV (cross-checked on %d kernel runs%s); checkers took %d ms",
