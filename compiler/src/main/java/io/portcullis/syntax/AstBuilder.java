@@ -70,10 +70,13 @@ final class AstBuilder {
     private final Positions pos;
     private final List<Diagnostic> diagnostics = new ArrayList<>();
     private final int maxListItems;
+    /** The parse reported no syntax error, so no part of the tree can be broken: {@link #broken} need not look. */
+    private final boolean clean;
 
-    AstBuilder(Positions pos, int maxListItems) {
+    AstBuilder(Positions pos, int maxListItems, boolean clean) {
         this.pos = pos;
         this.maxListItems = maxListItems;
+        this.clean = clean;
     }
 
     List<Diagnostic> diagnostics() { return diagnostics; }
@@ -87,9 +90,9 @@ final class AstBuilder {
         List<Ast.PolicyDef> policies = new ArrayList<>();
         List<Ast.GuardDef> guards = new ArrayList<>();
         for (TopItemContext item : ctx.topItem()) {
-            if (item.importStmt() != null && !broken(item.importStmt())) imports.add(importStmt(item.importStmt()));
-            if (item.networkDef() != null && !broken(item.networkDef())) networks.add(network(item.networkDef()));
-            if (item.serviceDef() != null && !broken(item.serviceDef())) services.add(service(item.serviceDef()));
+            if (item.importStmt() != null && !isBroken(item.importStmt())) imports.add(importStmt(item.importStmt()));
+            if (item.networkDef() != null && !isBroken(item.networkDef())) networks.add(network(item.networkDef()));
+            if (item.serviceDef() != null && !isBroken(item.serviceDef())) services.add(service(item.serviceDef()));
             if (item.policyDef() != null) {
                 Ast.PolicyDef p = policy(item.policyDef());
                 if (p != null) policies.add(p);
@@ -142,10 +145,10 @@ final class AstBuilder {
     private Ast.PolicyDef policy(PolicyDefContext c) {
         if (c.NAME() == null || c.NAME() instanceof ErrorNode) return null;
         Target target = Target.XDP;
-        if (c.target() != null && !broken(c.target())) target = target(c.target());
+        if (c.target() != null && !isBroken(c.target())) target = target(c.target());
         List<Ast.PolicyItem> items = new ArrayList<>();
         for (PolicyItemContext i : c.policyItem()) {
-            if (!broken(i)) items.addAll(policyItem(i));
+            if (!isBroken(i)) items.addAll(policyItem(i));
         }
         return new Ast.PolicyDef(c.NAME().getText(), target, List.copyOf(items), span(c), pos.token(c.NAME().getSymbol()));
     }
@@ -161,7 +164,7 @@ final class AstBuilder {
         if (c.NAME() == null || c.NAME() instanceof ErrorNode) return null;
         List<Ast.AssertStmt> asserts = new ArrayList<>();
         for (AssertStmtContext a : c.assertStmt()) {
-            if (!broken(a)) asserts.addAll(assertStmt(a));
+            if (!isBroken(a)) asserts.addAll(assertStmt(a));
         }
         return new Ast.GuardDef(c.NAME().getText(), List.copyOf(asserts), span(c), pos.token(c.NAME().getSymbol()));
     }
@@ -524,6 +527,8 @@ final class AstBuilder {
         }
         return sb.toString();
     }
+
+    private boolean isBroken(ParseTree tree) { return !clean && broken(tree); }
 
     /**
      * True when the tree holds a syntax error. A conjured ';' does not count: the missing ';' is reported and

@@ -9,9 +9,12 @@ import io.portcullis.resolve.Limits;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import org.antlr.v4.runtime.BailErrorStrategy;
 import org.antlr.v4.runtime.CharStreams;
 import org.antlr.v4.runtime.CommonTokenStream;
 import org.antlr.v4.runtime.Token;
+import org.antlr.v4.runtime.atn.PredictionMode;
+import org.antlr.v4.runtime.misc.ParseCancellationException;
 
 /** Front end: text to {@link Ast} records, with our own error listener and recovery. (Owner: front end.) */
 public final class PolicyParser {
@@ -38,8 +41,10 @@ public final class PolicyParser {
             return new ParseResult(new Ast.PolicyFile(source, List.of(), List.of(), List.of(), List.of(), List.of()),
                     List.of(d));
         }
-        io.portcullis.grammar.PolicyParser.FileContext tree = s.parser.file();
-        AstBuilder builder = new AstBuilder(s.positions, limits.listItems());
+        io.portcullis.grammar.PolicyParser.FileContext tree = s.fastFile();
+        boolean clean = tree != null;
+        if (!clean) tree = s.parser.file();
+        AstBuilder builder = new AstBuilder(s.positions, limits.listItems(), clean);
         Ast.PolicyFile file = builder.file(tree);
         return new ParseResult(file, s.finish(builder.diagnostics()));
     }
@@ -49,7 +54,7 @@ public final class PolicyParser {
         Limits limits = Limits.defaults();
         Session s = new Session(source, limits.errorsPerFile(), Integer.MAX_VALUE);
         io.portcullis.grammar.PolicyParser.PacketOnlyContext tree = s.parser.packetOnly();
-        AstBuilder builder = new AstBuilder(s.positions, limits.listItems());
+        AstBuilder builder = new AstBuilder(s.positions, limits.listItems(), false);
         Ast.PacketLit packet = null;
         if (s.reporter.diagnostics().isEmpty() && !AstBuilder.broken(tree)) packet = builder.packet(tree.packet());
         List<Diagnostic> diagnostics = s.finish(builder.diagnostics());
@@ -61,6 +66,7 @@ public final class PolicyParser {
         final Positions positions;
         final SyntaxReporter reporter;
         final io.portcullis.grammar.PolicyParser parser;
+        final CommonTokenStream tokens;
 
         final int maxErrors;
         /** The first token past the tokens-per-file limit, or null; when set, nothing else was done. */
@@ -76,7 +82,7 @@ public final class PolicyParser {
             // Tokens and the parse tree cost about 100 bytes of heap per token however few bytes of text each took
             // (a file of ';' is one token per byte), so the lexer stops at the limit instead of the parser failing later.
             Bounded bounded = new Bounded(lexer, maxTokens);
-            CommonTokenStream tokens = new CommonTokenStream(bounded);
+            tokens = new CommonTokenStream(bounded);
             tokens.fill();
             tokenPastLimit = bounded.pastLimit;
             if (tokenPastLimit != null) {
@@ -89,6 +95,30 @@ public final class PolicyParser {
             parser.removeErrorListeners();
             parser.addErrorListener(reporter);
             parser.setErrorHandler(new RecoveringErrorStrategy(reporter));
+        }
+
+        /**
+         * The whole file in SLL prediction mode, giving up at the first syntax error; null when it gave up, with the
+         * parser reset for the full LL parse with our listener and recovery. SLL needs no full-context lookahead, and
+         * for this grammar it accepts exactly what LL accepts, with the same tree; on error the second parse is the
+         * only one anybody sees, so messages, positions and recovery are those of the LL parse. The tree of a
+         * successful bail-out parse holds no error nodes.
+         */
+        io.portcullis.grammar.PolicyParser.FileContext fastFile() {
+            parser.removeErrorListeners();
+            parser.setErrorHandler(new BailErrorStrategy());
+            parser.getInterpreter().setPredictionMode(PredictionMode.SLL);
+            try {
+                return parser.file();
+            } catch (ParseCancellationException e) {
+                tokens.seek(0);
+                parser.reset();
+                return null;
+            } finally {
+                parser.getInterpreter().setPredictionMode(PredictionMode.LL);
+                parser.addErrorListener(reporter);
+                parser.setErrorHandler(new RecoveringErrorStrategy(reporter));
+            }
         }
 
         /** Bad characters and unterminated strings never reach the parser; each run of them is one error. */
