@@ -49,7 +49,9 @@ import java.time.format.DateTimeParseException;
 import java.time.format.ResolverStyle;
 import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
@@ -57,6 +59,7 @@ import org.antlr.v4.runtime.ParserRuleContext;
 import org.antlr.v4.runtime.Token;
 import org.antlr.v4.runtime.tree.ErrorNode;
 import org.antlr.v4.runtime.tree.ParseTree;
+import org.antlr.v4.runtime.tree.ParseTreeListener;
 import org.antlr.v4.runtime.tree.TerminalNode;
 
 /**
@@ -148,7 +151,9 @@ final class AstBuilder {
         if (c.target() != null && !isBroken(c.target())) target = target(c.target());
         List<Ast.PolicyItem> items = new ArrayList<>();
         for (PolicyItemContext i : c.policyItem()) {
-            if (!isBroken(i)) items.addAll(policyItem(i));
+            List<? extends Ast.PolicyItem> done = built.remove(i);
+            if (done != null) items.addAll(done);
+            else if (!isBroken(i)) items.addAll(policyItem(i));
         }
         return new Ast.PolicyDef(c.NAME().getText(), target, List.copyOf(items), span(c), pos.token(c.NAME().getSymbol()));
     }
@@ -529,6 +534,30 @@ final class AstBuilder {
     }
 
     private boolean isBroken(ParseTree tree) { return !clean && broken(tree); }
+
+    /** Policy items already turned into AST while the parser ran, by their (since emptied) parse tree node. */
+    private final Map<PolicyItemContext, List<? extends Ast.PolicyItem>> built = new IdentityHashMap<>();
+
+    /**
+     * A parse listener that builds each policy item's AST the moment the parser leaves it and then drops the item's
+     * subtree. Parse tree nodes cost far more heap than the AST (a 100,000-rule policy's tree alone took hundreds of
+     * megabytes, most of the front end's peak and of its garbage collection time). Only for a parse that stops at the
+     * first error: then a finished item is final and holds no error. Once {@code failed} says the parser gave up, the
+     * rules it leaves are incomplete and left alone (this builder is then thrown away).
+     */
+    ParseTreeListener itemBuilder(java.util.function.BooleanSupplier failed) {
+        return new ParseTreeListener() {
+            @Override public void visitTerminal(TerminalNode node) {}
+            @Override public void visitErrorNode(ErrorNode node) {}
+            @Override public void enterEveryRule(ParserRuleContext ctx) {}
+            @Override public void exitEveryRule(ParserRuleContext ctx) {
+                if (ctx instanceof PolicyItemContext item && !failed.getAsBoolean()) {
+                    built.put(item, policyItem(item));
+                    item.children = null;
+                }
+            }
+        };
+    }
 
     /**
      * True when the tree holds a syntax error. A conjured ';' does not count: the missing ';' is reported and

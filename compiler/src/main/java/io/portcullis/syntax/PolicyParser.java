@@ -32,6 +32,18 @@ public final class PolicyParser {
 
     /** As {@link #parse(SourceFile)}, within {@code limits} (items in one list, errors reported for the file). */
     public static ParseResult parse(SourceFile source, Limits limits) {
+        return parse(source, limits, true);
+    }
+
+    /**
+     * As {@link #parse(SourceFile, Limits)} with the full LL parse only, never the SLL-first fast path: the reference
+     * that tests hold the fast path to (same AST, same diagnostics).
+     */
+    public static ParseResult parseFullLL(SourceFile source, Limits limits) {
+        return parse(source, limits, false);
+    }
+
+    private static ParseResult parse(SourceFile source, Limits limits, boolean fastFirst) {
         Session s = new Session(source, limits.errorsPerFile(), limits.tokensPerFile());
         if (s.tokenPastLimit != null) {
             Diagnostic d = Limits.error(s.positions.token(s.tokenPastLimit), "this file has more than "
@@ -41,10 +53,12 @@ public final class PolicyParser {
             return new ParseResult(new Ast.PolicyFile(source, List.of(), List.of(), List.of(), List.of(), List.of()),
                     List.of(d));
         }
-        io.portcullis.grammar.PolicyParser.FileContext tree = s.fastFile();
-        boolean clean = tree != null;
-        if (!clean) tree = s.parser.file();
-        AstBuilder builder = new AstBuilder(s.positions, limits.listItems(), clean);
+        AstBuilder builder = new AstBuilder(s.positions, limits.listItems(), true);
+        io.portcullis.grammar.PolicyParser.FileContext tree = fastFirst ? s.fastFile(builder) : null;
+        if (tree == null) {
+            builder = new AstBuilder(s.positions, limits.listItems(), false);
+            tree = s.parser.file();
+        }
         Ast.PolicyFile file = builder.file(tree);
         return new ParseResult(file, s.finish(builder.diagnostics()));
     }
@@ -102,11 +116,14 @@ public final class PolicyParser {
          * parser reset for the full LL parse with our listener and recovery. SLL needs no full-context lookahead, and
          * for this grammar it accepts exactly what LL accepts, with the same tree; on error the second parse is the
          * only one anybody sees, so messages, positions and recovery are those of the LL parse. The tree of a
-         * successful bail-out parse holds no error nodes.
+         * successful bail-out parse holds no error nodes. {@code builder} turns each policy item into AST as soon as it is
+         * parsed, so the tree of a large policy never exists whole (see {@link AstBuilder#itemBuilder}).
          */
-        io.portcullis.grammar.PolicyParser.FileContext fastFile() {
+        io.portcullis.grammar.PolicyParser.FileContext fastFile(AstBuilder builder) {
             parser.removeErrorListeners();
-            parser.setErrorHandler(new BailErrorStrategy());
+            Bail bail = new Bail();
+            parser.addParseListener(builder.itemBuilder(() -> bail.failed));
+            parser.setErrorHandler(bail);
             parser.getInterpreter().setPredictionMode(PredictionMode.SLL);
             try {
                 return parser.file();
@@ -115,6 +132,7 @@ public final class PolicyParser {
                 parser.reset();
                 return null;
             } finally {
+                parser.removeParseListeners();
                 parser.getInterpreter().setPredictionMode(PredictionMode.LL);
                 parser.addErrorListener(reporter);
                 parser.setErrorHandler(new RecoveringErrorStrategy(reporter));
@@ -161,6 +179,24 @@ public final class PolicyParser {
                         "fix the errors above first; if this is not a policy file, keep it out of the checked directory"));
             }
             return List.copyOf(all);
+        }
+    }
+
+    /**
+     * ANTLR's bail-out strategy, remembering that it gave up: the rules it unwinds through still end (and tell the
+     * parse listeners so) on the way out, incomplete.
+     */
+    private static final class Bail extends BailErrorStrategy {
+        boolean failed;
+
+        @Override public void recover(org.antlr.v4.runtime.Parser recognizer, org.antlr.v4.runtime.RecognitionException e) {
+            failed = true;
+            super.recover(recognizer, e);
+        }
+
+        @Override public Token recoverInline(org.antlr.v4.runtime.Parser recognizer) {
+            failed = true;
+            return super.recoverInline(recognizer);
         }
     }
 
