@@ -3,6 +3,7 @@ package io.portcullis.driver;
 import io.portcullis.bpf.kernel.KernelVerifier;
 import io.portcullis.bpf.lower.BpfCompiler;
 import io.portcullis.bpf.lower.CodegenException;
+import io.portcullis.bpf.lower.Limits;
 import io.portcullis.diag.Codes;
 import io.portcullis.diag.Diagnostic;
 import io.portcullis.diag.Severity;
@@ -22,6 +23,12 @@ final class Builder {
 
     static Portcullis.BuildResult build(Portcullis.CheckResult check, Path outDir, Portcullis.Options options)
             throws InputException {
+        return build(check, outDir, options, List.of());
+    }
+
+    /** {@code inputs}: the paths the run was given, whose roots name the policy files in the objects' debug info. */
+    static Portcullis.BuildResult build(Portcullis.CheckResult check, Path outDir, Portcullis.Options options,
+                                        List<Path> inputs) throws InputException {
         List<Diagnostic> diagnostics = new ArrayList<>(check.diagnostics());
         List<Path> written = new ArrayList<>();
         List<String> notes = new ArrayList<>();
@@ -36,9 +43,15 @@ final class Builder {
             }
             byte[] object;
             try {
-                object = BpfCompiler.compile(policy);
+                object = BpfCompiler.compile(policy, sourceName(policy, inputs));
             } catch (CodegenException e) {
-                diagnostics.add(finding(policy, Codes.CODEGEN, e.getMessage(), "report this policy to the Portcullis developers"));
+                if (e.limit() != null) {
+                    diagnostics.add(finding(policy, Codes.BPF_LIMIT, "kernel limit '" + e.limit().title() + "': "
+                            + e.getMessage(), "split the policy into smaller ones (for example by address family or by "
+                            + "destination), or merge rules that differ only in addresses into networks"));
+                } else {
+                    diagnostics.add(finding(policy, Codes.CODEGEN, e.getMessage(), "report this policy to the Portcullis developers"));
+                }
                 continue;
             }
             String unsafe = StaticCheck.problems(object, policy.target());
@@ -54,6 +67,13 @@ final class Builder {
                 notVerified = v.log();
                 switch (v.status()) {
                     case REJECTED -> {
+                        if (v.log().contains("BPF program is too large")) {
+                            diagnostics.add(finding(policy, Codes.BPF_LIMIT, "kernel limit '" + Limits.PROCESSED.title()
+                                    + "': the verifier stopped after " + Limits.PROCESSED.max() + " "
+                                    + Limits.PROCESSED.unit() + "; the object was not written",
+                                    "split the policy into smaller ones (for example by address family or by destination)"));
+                            continue;
+                        }
                         diagnostics.add(finding(policy, Codes.KERNEL_VERIFIER,
                                 "the kernel verifier rejected the program: " + lastLines(v.log(), 6),
                                 "the object was not written; see the verifier log above"));
@@ -86,6 +106,25 @@ final class Builder {
         }
         return new Portcullis.BuildResult(check, List.copyOf(written),
                 Diagnostics.finish(diagnostics, options), List.copyOf(notes), List.copyOf(stats));
+    }
+
+    /**
+     * The policy's file relative to the root it was found under (a directory given is its own root, a file's root is
+     * its directory), with '/' separators: what the object's BTF line info names, the same on every machine.
+     */
+    static String sourceName(ResolvedPolicy policy, List<Path> inputs) {
+        Path file = policy.span() == null || policy.span().file() == null ? null : policy.span().file().path();
+        if (file != null) {
+            Path abs = file.toAbsolutePath().normalize();
+            for (Path in : inputs) {
+                Path root = in.toAbsolutePath().normalize();
+                if (!Files.isDirectory(root)) root = root.getParent();
+                if (root != null && abs.startsWith(root) && !abs.equals(root)) {
+                    return root.relativize(abs).toString().replace(java.io.File.separatorChar, '/');
+                }
+            }
+        }
+        return BpfCompiler.defaultSourceName(policy);
     }
 
     private static Diagnostic finding(ResolvedPolicy policy, String code, String message, String help) {

@@ -107,7 +107,7 @@ public final class Portcullis {
 
     /** As {@link #check}, on exactly these files (e.g. a build tool's include/exclude selection plus guard files). */
     public static CheckResult checkSources(List<Loader.Source> sources, Options options) throws InputException {
-        Loader.LoadResult loaded = Loader.loadSources(sources, io.portcullis.resolve.Limits.defaults());
+        Loader.LoadResult loaded = Loader.loadSources(sources, Loader.defaultLimits());
         List<Diagnostic> all = new ArrayList<>(loaded.diagnostics());
         for (ResolvedPolicy p : loaded.policies()) {
             all.addAll(Checker.check(p, loaded.guards(), options.today(), options.config()));
@@ -116,7 +116,7 @@ public final class Portcullis {
     }
 
     public static BuildResult build(List<Path> inputs, Path outDir, Options options) throws InputException {
-        return Builder.build(check(inputs, options), outDir, options);
+        return Builder.build(check(inputs, options), outDir, options, inputs);
     }
 
     public static BuildResult buildSources(List<Loader.Source> sources, Path outDir, Options options) throws InputException {

@@ -87,4 +87,20 @@ class BuildTest {
         assertEquals(java.util.HexFormat.of().formatHex(first),
                 java.util.HexFormat.of().formatHex(Files.readAllBytes(out.resolve("good.o"))), "byte-identical rebuild");
     }
+
+    /** Objects name the policy file relative to the root it was given under, never by a path of this machine. */
+    @Test
+    void objectsNameThePolicyFileRelativeToItsRoot() throws Exception {
+        Path file = dir.resolve("src").resolve("zone").resolve("web.policy");
+        Files.createDirectories(file.getParent());
+        Files.writeString(file, "policy web {\n    default deny;\n    allow tcp to 10.0.0.0/8 port 443;\n}\n");
+        Portcullis.build(List.of(dir.resolve("src")), dir.resolve("out"), options(Portcullis.KernelMode.NEVER));
+        String fromDir = new String(Files.readAllBytes(dir.resolve("out/web.o")), java.nio.charset.StandardCharsets.ISO_8859_1);
+        assertTrue(fromDir.contains("zone/web.policy"), "named relative to src/");
+        assertFalse(fromDir.contains(dir.toString()), "no absolute path");
+        Portcullis.build(List.of(file), dir.resolve("out2"), options(Portcullis.KernelMode.NEVER));
+        String fromFile = new String(Files.readAllBytes(dir.resolve("out2/web.o")), java.nio.charset.StandardCharsets.ISO_8859_1);
+        assertFalse(fromFile.contains("zone/web.policy"), "a file given alone is its own root's only file");
+        assertTrue(fromFile.contains("web.policy"));
+    }
 }

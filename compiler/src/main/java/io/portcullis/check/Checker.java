@@ -13,6 +13,7 @@ import io.portcullis.ir.Packet;
 import io.portcullis.ir.ResolvedGuard;
 import io.portcullis.ir.ResolvedPolicy;
 import io.portcullis.ir.ResolvedRule;
+import io.portcullis.space.Atoms;
 import io.portcullis.space.Bdd;
 import io.portcullis.space.PacketSpace;
 import io.portcullis.space.PolicySets;
@@ -42,25 +43,40 @@ public final class Checker {
     /** As {@link #check(ResolvedPolicy, List, LocalDate)}, with the organisation's settings. */
     public static List<Diagnostic> check(ResolvedPolicy policy, List<ResolvedGuard> guards, LocalDate today,
                                          CheckConfig config) {
-        Run run = new Run(policy, today);
+        Run run = new Run(policy, today, space(policy, guards, config));
         List<Diagnostic> raw = new ArrayList<>(run.run(guards));
         raw.addAll(Unsafe.check(run.sets, config));
         return Waivers.apply(policy, raw, today, config);
     }
 
+    /**
+     * The packet space of one check: address and port fields compressed over the boundaries that the rules, asserts,
+     * guards and the unsafe-policy checks name (see {@link Atoms}), so that every set the check builds is exact.
+     */
+    static PacketSpace space(ResolvedPolicy policy, List<ResolvedGuard> guards, CheckConfig config) {
+        Atoms.Builder b = Atoms.builder();
+        for (ResolvedRule r : policy.rules()) b.match(r.match());
+        for (Assertion a : policy.asserts()) b.match(a.match());
+        for (ResolvedGuard g : guards) for (Assertion a : g.asserts()) b.match(a.match());
+        Unsafe.boundaries(policy, config, b);
+        return PacketSpace.compressed(b);
+    }
+
     private static final class Run {
         final ResolvedPolicy policy;
         final LocalDate today;
-        final PacketSpace space = new PacketSpace();
-        final Bdd bdd = space.bdd();
+        final PacketSpace space;
+        final Bdd bdd;
         final PolicySets sets;
         final List<ResolvedRule> rules;
         final int n;
         final int[] match, decided;
         final List<Diagnostic> out = new ArrayList<>();
 
-        Run(ResolvedPolicy policy, LocalDate today) {
+        Run(ResolvedPolicy policy, LocalDate today, PacketSpace space) {
             this.policy = policy;
+            this.space = space;
+            this.bdd = space.bdd();
             this.today = today;
             this.rules = policy.rules();
             this.n = rules.size();

@@ -54,6 +54,23 @@ public final class Unsafe {
         return s;
     }
 
+    /** Every address and port boundary the checks below build sets from, beyond those of the rules themselves. */
+    static void boundaries(ResolvedPolicy policy, CheckConfig config, io.portcullis.space.Atoms.Builder b) {
+        b.addresses(PRIVATE).addresses(LINK_LOCAL).ports(config.adminPorts()).ports(PROBE_PORT, PROBE_PORT);
+        // allow-all and broad-source build sets from single broad prefixes of a rule's addresses.
+        for (ResolvedRule r : policy.rules()) {
+            for (AddrSet s : List.of(r.match().src(), r.match().dst())) {
+                for (Family f : Family.values()) {
+                    int limit = f == Family.IPV4 ? BROAD_V4 : BROAD_V6;
+                    for (Prefix p : s.prefixes(f)) if (p.length() <= limit) b.prefix(p);
+                }
+            }
+        }
+    }
+
+    private static final int PROBE_PORT = 61000;
+    private static final AddrSet LINK_LOCAL = addrs("fe80::/10");
+
     private static final class Run {
         final PolicySets sets;
         final CheckConfig config;
@@ -96,8 +113,8 @@ public final class Unsafe {
             // unusual protocol, each family) rather than in the complement of every rule, which is large for large policies.
             Packet w = null;
             for (Family f : Family.values()) {
-                for (ProtoClause c : List.of(new ProtoClause(ProtoClause.TCP, null, PortSet.of(61000, 61000), -1, -1),
-                        new ProtoClause(ProtoClause.UDP, null, PortSet.of(61000, 61000), -1, -1),
+                for (ProtoClause c : List.of(new ProtoClause(ProtoClause.TCP, null, PortSet.of(PROBE_PORT, PROBE_PORT), -1, -1),
+                        new ProtoClause(ProtoClause.UDP, null, PortSet.of(PROBE_PORT, PROBE_PORT), -1, -1),
                         new ProtoClause(253, null, null, -1, -1))) {
                     RuleMatch probe = new RuleMatch(AddrSet.all(f), AddrSet.all(f), null, List.of(c), TcpState.ANY);
                     w = space.witness(walk(space.match(probe), probe).toDefault());
@@ -250,7 +267,7 @@ public final class Unsafe {
         private void ndpBlocked() {
             String[] names = {"neighbor-solicitation", "neighbor-advertisement", "router-advertisement", "packet-too-big"};
             int[] types = {135, 136, 134, 2};
-            AddrSet linkLocal = addrs("fe80::/10");
+            AddrSet linkLocal = LINK_LOCAL;
             java.util.Map<Integer, List<Integer>> byDecider = new java.util.TreeMap<>();
             java.util.Map<Integer, Packet> witnesses = new java.util.HashMap<>();
             // Packet-too-big matters for the destinations the policy serves: those its IPv6 allow rules (other than ICMP) reach.
@@ -278,7 +295,7 @@ public final class Unsafe {
                 }
                 Packet w = space.witness(denied);
                 if (w == null) continue;
-                int by = Evaluator.evaluate(policy, w).ruleIndex();
+                int by = decider(w);
                 byDecider.computeIfAbsent(by, x -> new ArrayList<>()).add(k);
                 witnesses.putIfAbsent(by, w);
             }
@@ -317,19 +334,28 @@ public final class Unsafe {
         /** {@code decided[j]}: the slice's packets rule j decides (0 = none); {@code toDefault}: what no rule matches. */
         private record Walk(int[] decided, int toDefault) {}
 
+        /**
+         * The rule that decides {@code p} (-1: the default), as {@link Evaluator#evaluate} finds it, but trying only
+         * the rules whose addresses contain the packet's (ascending), not every rule.
+         */
+        private int decider(Packet p) {
+            for (int j : sets.containing(p)) if (Evaluator.matches(policy.rules().get(j).match(), p)) return j;
+            return -1;
+        }
+
         /** A finding on a rule (or, with {@code r} null, on the policy's default). */
         private Diagnostic finding(ResolvedRule r, String code, String message, String help, Packet witness) {
             Span span = r != null ? r.span() : (policy.defaultSpan() != null ? policy.defaultSpan() : policy.span());
             List<Diagnostic.Related> related = new ArrayList<>();
             if (witness != null) {
-                Evaluator.Decision d = Evaluator.evaluate(policy, witness);
-                related.add(d.ruleIndex() < 0
+                int by = decider(witness);
+                related.add(by < 0
                         ? new Diagnostic.Related(null, policy.defaultSpan() == null ? 0 : policy.defaultSpan().line(), -1,
                                 "default " + policy.defaultAction().label())
-                        : new Diagnostic.Related(policy.rules().get(d.ruleIndex()).label(),
-                                policy.rules().get(d.ruleIndex()).span().line(), d.ruleIndex(),
-                                policy.rules().get(d.ruleIndex()).action().label() + " "
-                                        + policy.rules().get(d.ruleIndex()).displayName()));
+                        : new Diagnostic.Related(policy.rules().get(by).label(),
+                                policy.rules().get(by).span().line(), by,
+                                policy.rules().get(by).action().label() + " "
+                                        + policy.rules().get(by).displayName()));
             }
             return new Diagnostic(code, Codes.defaultSeverity(code), span, message, help, policy.name(),
                     r == null ? null : r.label(), related, witness, null);

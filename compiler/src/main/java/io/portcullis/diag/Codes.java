@@ -48,6 +48,7 @@ public final class Codes {
     // Back end
     public static final String CODEGEN = "codegen";
     public static final String KERNEL_VERIFIER = "kernel-verifier";
+    public static final String BPF_LIMIT = "bpf-limit";
     public static final String IO = "io";
     // Input size
     public static final String LIMIT = "limit";
@@ -100,6 +101,7 @@ public final class Codes {
         add(GUARD, Severity.ERROR, "a guard assert does not hold for a policy");
         add(CODEGEN, Severity.ERROR, "the policy could not be compiled to eBPF");
         add(KERNEL_VERIFIER, Severity.ERROR, "the kernel verifier rejected the compiled program");
+        add(BPF_LIMIT, Severity.ERROR, "the compiled program would exceed a kernel limit (program length, verifier work)");
         add(IO, Severity.ERROR, "a file could not be read or written");
         add(LIMIT, Severity.ERROR, "the input is larger than a hard limit (rules, definitions, files, list items, ...)");
         add(UNSAFE_PROGRAM, Severity.ERROR, "Portcullis's own static verifier rejected the compiled program");

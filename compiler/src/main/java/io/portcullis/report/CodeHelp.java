@@ -50,6 +50,7 @@ public final class CodeHelp {
         HINTS.put(Codes.CODEGEN, "Report the policy to the Portcullis developers.");
         HINTS.put(Codes.KERNEL_VERIFIER, "Read the verifier log in the message; the object was not written.");
         HINTS.put(Codes.UNSAFE_PROGRAM, "Report the policy to the Portcullis developers; the message names the instruction and the reason, and the object was not written.");
+        HINTS.put(Codes.BPF_LIMIT, "Split the policy into smaller ones (per target or per zone), or merge rules that differ only in ports or addresses; the message names the kernel limit.");
         HINTS.put(Codes.IO, "Check that the file exists and can be read or written.");
         HINTS.put(Codes.LIMIT, "Split the input, or raise the limit with -Dportcullis.limit.NAME=N at the risk of running out of memory.");
     }

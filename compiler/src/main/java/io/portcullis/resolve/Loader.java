@@ -43,14 +43,17 @@ public final class Loader {
     public record NamedNetwork(String name, io.portcullis.net.AddrSet addresses, Span span, List<String> usedBy) {}
 
     public static LoadResult load(List<Path> inputs) throws InputException {
-        Limits limits;
+        return load(inputs, defaultLimits());
+    }
+
+    /** The limits in force ({@code -Dportcullis.limit.*} or the built-in values); a bad property value is an input error. */
+    public static Limits defaultLimits() throws InputException {
         try {
-            limits = Limits.defaults();
+            return Limits.defaults();
         } catch (IllegalArgumentException e) {
             // A bad -Dportcullis.limit.* value is the user's mistake in how the tool was started: a usage error.
             throw new InputException(e.getMessage());
         }
-        return load(inputs, limits);
     }
 
     /** As {@link #load(List)}, within {@code limits} instead of the defaults. */

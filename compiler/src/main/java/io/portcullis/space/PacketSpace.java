@@ -28,21 +28,55 @@ public final class PacketSpace {
     static final int FAMILY = 0;      // 0 = IPv4, 1 = IPv6
     static final int FRAG = 1;        // 1 = non-first fragment
     static final int PROTO = 2;       // 8 bits
-    static final int DST = PROTO + 8; // 128 bits
-    static final int SRC = DST + 128; // 128 bits
-    static final int DPORT = SRC + 128;
-    static final int SPORT = DPORT + 16;
-    static final int ITYPE = SPORT + 16;
-    static final int ICODE = ITYPE + 8;
-    static final int EST = ICODE + 8; // 1 = TCP ACK or RST set
-    static final int VARS = EST + 1;
+    // Bit-level layout: 128 bits per address, 16 per port. With an atom table, each address and port field holds the
+    // index of its atom instead (see Atoms), in as few bits as the table needs; the order of the fields is the same.
+    final int dstBase, srcBase, dportBase, sportBase, itypeBase, icodeBase, estBase, vars;
+    private final int addrWidth, portWidth;
+    private final Atoms atoms; // null: bit-level fields
 
-    private final Bdd bdd = new Bdd(VARS);
+    private final Bdd bdd;
     private final Map<RuleMatch, long[]> matchCache = new HashMap<>(); // {node, bdd epoch when made}
     private final int v4, v6, nonFrag, tcp, udp, tcpOrUdp, icmpAny, hasPorts, newConnection;
     private final int[] prefs; // the witness preferences after the protocol, in the order they apply
+    private static final int ODD_SRC = 5, ODD_DST = 6; // the preferences for host addresses ending in 1
 
-    public PacketSpace() {
+    /** A space with bit-level address and port fields: any value can be encoded. */
+    public PacketSpace() { this(null); }
+
+    /**
+     * A space whose address and port fields are compressed over the atoms of {@code boundaries} (plus the witness
+     * preferences' own). Only sets whose address and port ranges start and end at those boundaries can be built; a
+     * single packet's values map to their atoms.
+     */
+    public static PacketSpace compressed(Atoms.Builder boundaries) {
+        boundaries.ports(40000, 65535).ports(1024, 65535).ports(1, 65535);
+        for (Prefix p : DOC_PREFIXES) boundaries.prefix(p);
+        return new PacketSpace(boundaries.build());
+    }
+
+    private static final Prefix DOC_SRC4 = new Prefix(Ip.v4(0xC0000200L), 24), DOC_DST4 = new Prefix(Ip.v4(0xC6336400L), 24),
+            DOC6 = new Prefix(Ip.v6(0x20010db800000000L, 0), 32);
+    private static final List<Prefix> DOC_PREFIXES = List.of(DOC_SRC4, DOC_DST4, DOC6);
+
+    private PacketSpace(Atoms atoms) {
+        this.atoms = atoms;
+        if (atoms == null) {
+            addrWidth = 128;
+            portWidth = 16;
+        } else {
+            addrWidth = Math.max(Atoms.bitsFor(atoms.addresses(Family.IPV4).count()),
+                    Atoms.bitsFor(atoms.addresses(Family.IPV6).count()));
+            portWidth = Atoms.bitsFor(atoms.ports().count());
+        }
+        dstBase = PROTO + 8;
+        srcBase = dstBase + addrWidth;
+        dportBase = srcBase + addrWidth;
+        sportBase = dportBase + portWidth;
+        itypeBase = sportBase + portWidth;
+        icodeBase = itypeBase + 8;
+        estBase = icodeBase + 8; // 1 = TCP ACK or RST set
+        vars = estBase + 1;
+        bdd = new Bdd(vars);
         v4 = bdd.nithVar(FAMILY);
         v6 = bdd.ithVar(FAMILY);
         nonFrag = bdd.nithVar(FRAG);
@@ -53,19 +87,22 @@ public final class PacketSpace {
         icmpAny = bdd.and(nonFrag, bdd.or(bdd.and(v4, value(PROTO, 8, ProtoClause.ICMP)),
                 bdd.and(v6, value(PROTO, 8, ProtoClause.ICMPV6))));
         // Built once, before any caller marks the node stack, so they survive every release.
-        newConnection = bdd.nithVar(EST);
-        prefs = new int[] {range(SPORT, 16, 40000, 65535), range(SPORT, 16, 1024, 65535), range(DPORT, 16, 1, 65535),
-            bdd.or(prefix(SRC, new Prefix(Ip.v4(0xC0000200L), 24)), prefix(SRC, new Prefix(Ip.v6(0x20010db800000000L, 0), 32))),
-            bdd.or(prefix(DST, new Prefix(Ip.v4(0xC6336400L), 24)), prefix(DST, new Prefix(Ip.v6(0x20010db800000000L, 0), 32))),
-            bdd.or(bdd.and(v4, bdd.ithVar(SRC + 31)), bdd.and(v6, bdd.ithVar(SRC + 127))),
-            bdd.or(bdd.and(v4, bdd.ithVar(DST + 31)), bdd.and(v6, bdd.ithVar(DST + 127)))};
+        newConnection = bdd.nithVar(estBase);
+        prefs = new int[] {portRange(sportBase, 40000, 65535), portRange(sportBase, 1024, 65535),
+            portRange(dportBase, 1, 65535),
+            bdd.or(prefix(srcBase, DOC_SRC4), prefix(srcBase, DOC6)),
+            bdd.or(prefix(dstBase, DOC_DST4), prefix(dstBase, DOC6)),
+            odd(srcBase), odd(dstBase)};
     }
+
+    /** The atom table, or null for bit-level fields. */
+    public Atoms atoms() { return atoms; }
 
     public Bdd bdd() { return bdd; }
 
     public int family(Family f) { return f == Family.IPV4 ? v4 : v6; }
 
-    /** The field of {@code width} bits starting at variable {@code base} equals {@code v}. */
+    /** The field of {@code width} bits (at most 63) starting at variable {@code base} equals {@code v}. */
     private int value(int base, int width, long v) {
         int n = Bdd.TRUE;
         for (int i = width - 1; i >= 0; i--) {
@@ -89,17 +126,78 @@ public final class PacketSpace {
 
     private int ports(int base, PortSet ps) {
         int n = Bdd.FALSE;
-        for (PortSet.Range r : ps.ranges()) n = bdd.or(n, range(base, 16, r.lo(), r.hi()));
+        for (PortSet.Range r : ps.ranges()) n = bdd.or(n, portRange(base, r.lo(), r.hi()));
+        return n;
+    }
+
+    /** lo <= port <= hi, for the port field at {@code base}. */
+    private int portRange(int base, int lo, int hi) {
+        if (atoms == null) return range(base, 16, lo, hi);
+        Atoms.Table t = atoms.ports();
+        int i = t.index(0, lo), j = t.index(0, hi);
+        if (!t.isBoundary(0, lo) || !t.endsAt(j, 0, hi)) throw notInTable("port range " + lo + "-" + hi);
+        return atomRange(base, portWidth, t.count(), i, j);
+    }
+
+    /** Atoms i..j of a table of {@code count}; the last atom also owns every index past the table. */
+    private int atomRange(int base, int width, int count, int i, int j) {
+        long top = j == count - 1 ? (1L << width) - 1 : j;
+        if (i == 0 && top == (1L << width) - 1) return Bdd.TRUE;
+        return range(base, width, i, top);
+    }
+
+    private static IllegalStateException notInTable(String what) {
+        return new IllegalStateException("packet space: " + what + " does not start and end at atom boundaries");
+    }
+
+    /** Addresses whose last bit is 1: with atoms, the atoms holding such an address. */
+    private int odd(int base) {
+        if (atoms == null) return bdd.or(bdd.and(v4, bdd.ithVar(base + 31)), bdd.and(v6, bdd.ithVar(base + 127)));
+        int n = Bdd.FALSE;
+        for (Family f : Family.values()) {
+            Atoms.Table t = atoms.addresses(f);
+            List<Integer> runs = new java.util.ArrayList<>(); // [first, last] of each run of such atoms
+            for (int k = 0; k < t.count(); k++) {
+                if (!t.wide(k) && (t.startLo(k) & 1) == 0) continue;
+                if (!runs.isEmpty() && runs.get(runs.size() - 1) == k - 1) runs.set(runs.size() - 1, k);
+                else {
+                    runs.add(k);
+                    runs.add(k);
+                }
+            }
+            int[] sets = new int[runs.size() / 2];
+            for (int r = 0; r < sets.length; r++) {
+                sets[r] = atomRange(base, addrWidth, t.count(), runs.get(2 * r), runs.get(2 * r + 1));
+            }
+            n = bdd.or(n, bdd.and(family(f), bdd.orAll(sets, 0, sets.length)));
+        }
         return n;
     }
 
     private int prefix(int base, Prefix p) {
+        if (atoms != null) return bdd.and(family(p.family()), atomPrefix(base, p));
         int n = Bdd.TRUE;
         Ip a = p.address();
         for (int i = p.length() - 1; i >= 0; i--) {
             n = a.bit(i) ? bdd.mk(base + i, Bdd.FALSE, n) : bdd.mk(base + i, n, Bdd.FALSE);
         }
         return bdd.and(family(p.family()), n);
+    }
+
+    private int atomPrefix(int base, Prefix p) {
+        long[] last = Atoms.last(p);
+        Ip a = Prefix.network(p.address(), p.length());
+        return atomRun(base, p.family(), a.hi(), a.lo(), last[0], last[1]);
+    }
+
+    /** Addresses from (fh, fl) to (lh, ll) of family {@code f}, as atom indices (the family bit not included). */
+    private int atomRun(int base, Family f, long fh, long fl, long lh, long ll) {
+        Atoms.Table t = atoms.addresses(f);
+        int i = t.index(fh, fl), j = t.index(lh, ll);
+        if (!t.isBoundary(fh, fl) || !t.endsAt(j, lh, ll)) {
+            throw notInTable(new Ip(f, fh, fl) + " to " + new Ip(f, lh, ll));
+        }
+        return atomRange(base, addrWidth, t.count(), i, j);
     }
 
     /** Packets whose address field at {@code base} lies in {@code s} (the family bit follows from the address). */
@@ -110,7 +208,15 @@ public final class PacketSpace {
                 n = bdd.or(n, family(f));
                 continue;
             }
-            for (Prefix p : s.prefixes(f)) n = bdd.or(n, prefix(base, p));
+            if (atoms == null) {
+                for (Prefix p : s.prefixes(f)) n = bdd.or(n, prefix(base, p));
+            } else {
+                // By runs of contiguous addresses: their ends are boundaries of the table, the cut points between
+                // the prefixes of a difference or union (any minus the private ranges, say) need not be.
+                int m = Bdd.FALSE;
+                for (long[] r : Atoms.runs(s, f)) m = bdd.or(m, atomRun(base, f, r[0], r[1], r[2], r[3]));
+                n = bdd.or(n, bdd.and(family(f), m));
+            }
         }
         return n;
     }
@@ -119,10 +225,10 @@ public final class PacketSpace {
     public int match(RuleMatch m) {
         long[] cached = matchCache.get(m);
         if (cached != null && bdd.stillValid((int) cached[0], (int) cached[1])) return (int) cached[0];
-        int n = bdd.and(addresses(SRC, m.src()), addresses(DST, m.dst()));
-        if (m.sports() != null) n = bdd.and(n, bdd.and(hasPorts, ports(SPORT, m.sports())));
+        int n = bdd.and(addresses(srcBase, m.src()), addresses(dstBase, m.dst()));
+        if (m.sports() != null) n = bdd.and(n, bdd.and(hasPorts, ports(sportBase, m.sports())));
         if (m.state() != TcpState.ANY) {
-            int est = m.state() == TcpState.ESTABLISHED ? bdd.ithVar(EST) : bdd.nithVar(EST);
+            int est = m.state() == TcpState.ESTABLISHED ? bdd.ithVar(estBase) : bdd.nithVar(estBase);
             n = bdd.and(n, bdd.and(bdd.and(tcp, nonFrag), est));
         }
         int clauses = Bdd.FALSE;
@@ -137,9 +243,9 @@ public final class PacketSpace {
         if (c.proto() >= 0) n = bdd.and(n, value(PROTO, 8, c.proto()));
         if (c.family() != null) n = bdd.and(n, family(c.family()));
         if (!m.matchesFragments(c)) n = bdd.and(n, nonFrag);
-        if (c.dports() != null) n = bdd.and(n, bdd.and(hasPorts, ports(DPORT, c.dports())));
-        if (c.icmpType() >= 0) n = bdd.and(n, bdd.and(icmpAny, value(ITYPE, 8, c.icmpType())));
-        if (c.icmpCode() >= 0) n = bdd.and(n, bdd.and(icmpAny, value(ICODE, 8, c.icmpCode())));
+        if (c.dports() != null) n = bdd.and(n, bdd.and(hasPorts, ports(dportBase, c.dports())));
+        if (c.icmpType() >= 0) n = bdd.and(n, bdd.and(icmpAny, value(itypeBase, 8, c.icmpType())));
+        if (c.icmpCode() >= 0) n = bdd.and(n, bdd.and(icmpAny, value(icodeBase, 8, c.icmpCode())));
         return n;
     }
 
@@ -147,15 +253,27 @@ public final class PacketSpace {
     public int packet(Packet p) {
         int n = bdd.and(family(p.family()), p.nonFirstFragment() ? bdd.ithVar(FRAG) : nonFrag);
         n = bdd.and(n, value(PROTO, 8, p.proto()));
-        n = bdd.and(n, address(DST, p.dst()));
-        n = bdd.and(n, address(SRC, p.src()));
-        if (p.hasPorts()) n = bdd.and(n, bdd.and(value(DPORT, 16, p.dport()), value(SPORT, 16, p.sport())));
-        if (p.isTcp() && !p.nonFirstFragment()) n = bdd.and(n, p.established() ? bdd.ithVar(EST) : bdd.nithVar(EST));
-        if (p.isIcmp()) n = bdd.and(n, bdd.and(value(ITYPE, 8, p.icmpType()), value(ICODE, 8, p.icmpCode())));
+        n = bdd.and(n, address(dstBase, p.dst()));
+        n = bdd.and(n, address(srcBase, p.src()));
+        if (p.hasPorts()) n = bdd.and(n, bdd.and(port(dportBase, p.dport()), port(sportBase, p.sport())));
+        if (p.isTcp() && !p.nonFirstFragment()) n = bdd.and(n, p.established() ? bdd.ithVar(estBase) : bdd.nithVar(estBase));
+        if (p.isIcmp()) n = bdd.and(n, bdd.and(value(itypeBase, 8, p.icmpType()), value(icodeBase, 8, p.icmpCode())));
         return n;
     }
 
-    private int address(int base, Ip ip) { return prefix(base, Prefix.host(ip)); }
+    /** The set of one address: with atoms, of the atom holding it (exact for membership in any set of this space). */
+    private int address(int base, Ip ip) {
+        if (atoms == null) return prefix(base, Prefix.host(ip));
+        Atoms.Table t = atoms.addresses(ip.family());
+        int k = t.index(ip.hi(), ip.lo());
+        return bdd.and(family(ip.family()), atomRange(base, addrWidth, t.count(), k, k));
+    }
+
+    private int port(int base, int v) {
+        if (atoms == null) return value(base, 16, v);
+        int k = atoms.ports().index(0, v);
+        return atomRange(base, portWidth, atoms.ports().count(), k, k);
+    }
 
     /**
      * A concrete, readable packet from a non-empty set: it prefers whole packets over fragments, IPv4, TCP then UDP
@@ -171,18 +289,23 @@ public final class PacketSpace {
         int proto = bdd.and(s, tcp) != Bdd.FALSE ? tcp : bdd.and(s, udp) != Bdd.FALSE ? udp : icmpAny;
         s = prefer(s, proto);
         s = prefer(s, newConnection);
-        for (int p : prefs) s = prefer(s, p);
+        boolean[] applied = new boolean[prefs.length];
+        for (int k = 0; k < prefs.length; k++) {
+            int t = bdd.and(s, prefs[k]);
+            applied[k] = t != Bdd.FALSE;
+            if (applied[k]) s = t;
+        }
         boolean[] b = bdd.anySat(s);
         Family f = b[FAMILY] ? Family.IPV6 : Family.IPV4;
         boolean frag = b[FRAG];
         int pr = (int) bits(b, PROTO, 8);
-        Ip src = ip(b, SRC, f), dst = ip(b, DST, f);
+        Ip src = ip(b, srcBase, f, applied[ODD_SRC]), dst = ip(b, dstBase, f, applied[ODD_DST]);
         boolean ports = (pr == ProtoClause.TCP || pr == ProtoClause.UDP) && !frag;
         boolean icmp = !frag && (f == Family.IPV4 ? pr == ProtoClause.ICMP : pr == ProtoClause.ICMPV6);
         Set<TcpFlag> flags = Set.of();
-        if (pr == ProtoClause.TCP && !frag) flags = b[EST] ? EnumSet.of(TcpFlag.ACK) : EnumSet.of(TcpFlag.SYN);
-        return new Packet(f, src, dst, pr, ports ? (int) bits(b, SPORT, 16) : 0, ports ? (int) bits(b, DPORT, 16) : 0,
-                flags, icmp ? (int) bits(b, ITYPE, 8) : 0, icmp ? (int) bits(b, ICODE, 8) : 0, frag);
+        if (pr == ProtoClause.TCP && !frag) flags = b[estBase] ? EnumSet.of(TcpFlag.ACK) : EnumSet.of(TcpFlag.SYN);
+        return new Packet(f, src, dst, pr, ports ? portOf(b, sportBase) : 0, ports ? portOf(b, dportBase) : 0,
+                flags, icmp ? (int) bits(b, itypeBase, 8) : 0, icmp ? (int) bits(b, icodeBase, 8) : 0, frag);
     }
 
     private int prefer(int s, int pref) {
@@ -196,9 +319,26 @@ public final class PacketSpace {
         return v;
     }
 
-    private static Ip ip(boolean[] b, int base, Family f) {
-        if (f == Family.IPV4) return Ip.v4(bits(b, base, 32));
-        return Ip.v6(bits(b, base, 64), bits(b, base + 64, 64));
+    /**
+     * The address a witness shows: with atoms, the smallest member of its atom, or the smallest odd member when the
+     * preference for addresses ending in 1 applied (the atom then has one). That is the address the bit-level space
+     * gives for the same set, since every set is a union of whole atoms and atoms are ordered by value.
+     */
+    private Ip ip(boolean[] b, int base, Family f, boolean odd) {
+        if (atoms == null) {
+            if (f == Family.IPV4) return Ip.v4(bits(b, base, 32));
+            return Ip.v6(bits(b, base, 64), bits(b, base + 64, 64));
+        }
+        Atoms.Table t = atoms.addresses(f);
+        int k = (int) Math.min(bits(b, base, addrWidth), t.count() - 1);
+        long lo = t.startLo(k);
+        if (odd) lo |= 1;
+        return f == Family.IPV4 ? Ip.v4(lo) : Ip.v6(t.startHi(k), lo);
+    }
+
+    private int portOf(boolean[] b, int base) {
+        if (atoms == null) return (int) bits(b, base, 16);
+        return (int) atoms.ports().startLo((int) Math.min(bits(b, base, portWidth), atoms.ports().count() - 1));
     }
 
     /** Convenience for callers that hold rule matches in order. */

@@ -130,14 +130,14 @@ class SemanticDiffTest {
         Path edge = neu.resolve("edge.policy");
         String text = Files.readString(edge);
         // Swap two rules, split one service into two rules, and spell one network out.
-        String web = "    web:           allow http-s from internet to dmz-web;\n";
-        String quic = "    web-quic:      allow quic from internet to dmz-web;\n";
+        String web = "    web: allow http-s from internet to dmz-web;\n";
+        String quic = "    web-quic: allow quic from internet to dmz-web;\n";
         assertTrue(text.contains(web) && text.contains(quic));
         text = text.replace(web, "@@").replace(quic, web).replace("@@", quic);
-        String ssh = "    admin-ssh:     allow ssh from office to public-edge;\n";
+        String ssh = "    admin-ssh: allow ssh from office to public-edge;\n";
         assertTrue(text.contains(ssh));
-        text = text.replace(ssh, "    admin-ssh4:    allow ssh from 192.0.2.0/24 to public-edge;\n"
-                + "    admin-ssh6:    allow ssh from 2001:db8:100::/48 to public-edge;\n");
+        text = text.replace(ssh, "    admin-ssh4: allow ssh from 192.0.2.0/24 to public-edge;\n"
+                + "    admin-ssh6: allow ssh from 2001:db8:100::/48 to public-edge;\n");
         Files.writeString(edge, text);
         Path k8s = neu.resolve("k8s-node.policy");
         String k = Files.readString(k8s);
@@ -160,8 +160,8 @@ class SemanticDiffTest {
         Path old = Policies.bundledCopy(dir.resolve("old"));
         Path neu = Policies.bundledCopy(dir.resolve("new"));
         Path edge = neu.resolve("edge.policy");
-        String text = Files.readString(edge).replace("    admin-ssh:     allow ssh from office to public-edge;\n",
-                "    admin-ssh:     allow ssh from any to public-edge;\n");
+        String text = Files.readString(edge).replace("    admin-ssh: allow ssh from office to public-edge;\n",
+                "    admin-ssh: allow ssh from any to public-edge;\n");
         Files.writeString(edge, text);
         DiffResult d = SemanticDiff.compare(Policies.loadPath(old), Policies.loadPath(neu));
         Replay.assertReplays(d);

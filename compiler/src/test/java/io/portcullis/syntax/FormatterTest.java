@@ -106,6 +106,20 @@ class FormatterTest {
     }
 
     /** Every policy file in the repository: bundled, golden cases, plugin integration tests. */
+    /** The bundled example policies are what users copy: they must already be in the canonical layout. */
+    @Test
+    void theBundledPoliciesAreFormatted() throws IOException {
+        List<Path> files;
+        try (Stream<Path> s = Files.walk(Path.of("../policies"))) {
+            files = s.filter(f -> f.toString().endsWith(".policy")).sorted().toList();
+        }
+        assertFalse(files.isEmpty());
+        for (Path f : files) {
+            String text = Files.readString(f);
+            assertEquals(text, FormatChecks.check(f.toString(), text), f + " is not formatted: run portcullis fmt policies/");
+        }
+    }
+
     static List<Path> repositoryPolicies() throws IOException {
         List<Path> out = new ArrayList<>();
         for (String root : List.of("../policies", "../golden-tests/cases", "../maven-plugin/src/it")) {

@@ -24,6 +24,22 @@ public final class BpfCompiler {
         return build(policy, false).object;
     }
 
+    /**
+     * Compiles with {@code sourceName} as the policy file's name in the debug info (BTF line info): the path relative
+     * to the policy root, with '/' separators, so that objects do not depend on where the compiler ran. Without it,
+     * the file's own name is used.
+     */
+    public static byte[] compile(ResolvedPolicy policy, String sourceName) throws CodegenException {
+        return build(policy, false, Strategy.DIAGRAM, sourceName).object;
+    }
+
+    /** The name of the policy's file without its directories: what {@link #compile(ResolvedPolicy)} records. */
+    public static String defaultSourceName(ResolvedPolicy policy) {
+        if (policy.span() == null || policy.span().file() == null) return "policy";
+        String n = policy.span().file().displayName().replace('\\', '/');
+        return n.substring(n.lastIndexOf('/') + 1);
+    }
+
     /** The LLVM IR for {@code policy} after the passes run before emission, as text (for debugging). */
     public static String llvmIr(ResolvedPolicy policy) throws CodegenException {
         return build(policy, true).ir;
@@ -39,6 +55,11 @@ public final class BpfCompiler {
     }
 
     private static Output build(ResolvedPolicy policy, boolean wantIr, Strategy strategy) throws CodegenException {
+        return build(policy, wantIr, strategy, defaultSourceName(policy));
+    }
+
+    private static Output build(ResolvedPolicy policy, boolean wantIr, Strategy strategy, String sourceName)
+            throws CodegenException {
         ContextLayout layout = ContextLayout.of(policy.target());
         DecisionDiagram.Diagram[] diagrams = new DecisionDiagram.Diagram[2];
         long estimate = 0;
@@ -52,7 +73,8 @@ public final class BpfCompiler {
         }
         if (estimate > MAX_INSNS) {
             throw new CodegenException(Limits.PROGRAM_LENGTH, "the program would have about " + estimate
-                    + " instructions, over the kernel's limit of " + MAX_INSNS + " instructions per program");
+                    + " instructions, over the kernel's limit of " + MAX_INSNS + " instructions per program ("
+                    + "BPF_COMPLEXITY_LIMIT_INSNS)");
         }
         LLVMTargetMachineRef tm = ObjectEmitter.targetMachine(estimate > NEAR_JUMP_INSNS ? ObjectEmitter.CPU_FAR_JUMPS
                 : ObjectEmitter.CPU);
@@ -61,8 +83,11 @@ public final class BpfCompiler {
         Ir ir = new Ir(ctx, module);
         try {
             ObjectEmitter.configure(module, tm);
+            String source = policy.span() != null && policy.span().file() != null ? policy.span().file().text() : "";
+            ir.debug = DebugInfo.create(ir, sourceName, source);
             license(ir);
             program(ir, policy, layout, strategy, diagrams);
+            ir.debug.finish();
             byte[] object = ObjectEmitter.emit(module, tm);
             return new Output(object, wantIr ? ObjectEmitter.text(module) : null);
         } finally {
@@ -122,7 +147,9 @@ public final class BpfCompiler {
         int nounwind = LLVMGetEnumAttributeKindForName("nounwind", "nounwind".length());
         LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex, LLVMCreateEnumAttribute(ir.ctx, nounwind, 0));
 
-        ir.begin(fn);
+        LLVMBasicBlockRef entry = ir.begin(fn);
+        ir.debug.function(fn, ProgramName.of(policy.name()), policy.target(),
+                policy.span() == null ? 0 : policy.span().line(), entry);
         Fields fields = Fields.allocate(ir);
         LLVMValueRef ctx = ir.param(0);
         LLVMValueRef data = packetPointer(ir, ctx, layout.dataOffset());
@@ -151,8 +178,7 @@ public final class BpfCompiler {
             if (strategy == Strategy.LINEAR) {
                 FirstMatchLowering.emit(ir, family, policy.target(), policy.rules(), policy.defaultAction(), fields, start);
             } else {
-                DiagramLowering.emit(ir, family, policy.target(), policy.rules(), policy.defaultAction(), fields, start,
-                        diagrams[family.ordinal()]);
+                DiagramLowering.emit(ir, family, policy, fields, start, diagrams[family.ordinal()]);
             }
         }
     }
@@ -163,7 +189,8 @@ public final class BpfCompiler {
             return DecisionDiagram.build(family, policy.rules(), single, BUDGET);
         } catch (DecisionDiagram.TooLarge e) {
             throw new CodegenException(Limits.PROGRAM_LENGTH, "the " + family + " rules need a decision diagram of more than " + BUDGET
-                    + " entries, far past the kernel's limit of " + MAX_INSNS + " instructions per program");
+                    + " entries, far past the kernel's limit of " + MAX_INSNS + " instructions per program ("
+                    + "BPF_COMPLEXITY_LIMIT_INSNS)");
         }
     }
 

@@ -30,8 +30,23 @@ import java.util.TreeMap;
  * that yields the first matching rule of the group, and the smallest rule index wins. Pure and deterministic.
  */
 final class DecisionDiagram {
-    /** Fields in test order. Addresses first: they have the most distinct values and split rules best. */
-    enum Dim { DST_HI, DST_LO, SRC_HI, SRC_LO, PROTO, DPORT, FRAG, SPORT, EST, ITYPE, ICODE }
+    /**
+     * Fields in test order. Addresses first: they have the most distinct values and split rules best. The other
+     * header fields are packed into three keys so that the decision code keeps every value it tests in a register
+     * (BPF has ten): with spills, every node would read the stack, and the kernel's stack-liveness pass (Linux 6.18)
+     * reruns over the whole program after each newly seen stack access, which makes verification quadratic.
+     * <ul>
+     * <li>{@code PROTO}: the protocol, plus 256 for a non-first fragment;</li>
+     * <li>{@code L4}: the destination port, or ICMP type &lt;&lt; 8 | code. A packet carries at most one of them and
+     *     the parser leaves the other 0; every term that constrains this key also constrains {@code PROTO} to TCP/UDP
+     *     or to ICMP, which is tested first, so the two meanings never mix;</li>
+     * <li>{@code SPORT}: the source port, plus 65536 for an established TCP segment (ACK or RST).</li>
+     * </ul>
+     */
+    enum Dim { DST_HI, DST_LO, SRC_HI, SRC_LO, PROTO, L4, SPORT }
+
+    /** Offsets of the packed flags: non-first fragment in {@code PROTO}, established in {@code SPORT}. */
+    static final int FRAG_SHIFT = 8, EST_SHIFT = 16, ICMP_TYPE_SHIFT = 8;
 
     static final int DIMS = Dim.values().length;
     static final int NO_RULE = -1;
@@ -254,9 +269,9 @@ final class DecisionDiagram {
         return switch (d) {
             case DST_HI, SRC_HI -> family == Family.IPV4 ? 0xffffffffL : -1L;
             case DST_LO, SRC_LO -> family == Family.IPV4 ? 0 : -1L;
-            case PROTO, ITYPE, ICODE -> 255;
-            case DPORT, SPORT -> 65535;
-            case FRAG, EST -> 1;
+            case PROTO -> (1L << FRAG_SHIFT) * 2 - 1;
+            case L4 -> 65535;
+            case SPORT -> (1L << EST_SHIFT) * 2 - 1;
         };
     }
 
@@ -275,33 +290,37 @@ final class DecisionDiagram {
             if (m.src().isEmpty(family) || m.dst().isEmpty(family) || clauses.isEmpty()) continue;
             List<long[][]> srcs = addresses(family, m.src()), dsts = addresses(family, m.dst());
             for (ProtoClause c : clauses) {
-                long[][] base = new long[DIMS][];
-                if (c.proto() >= 0) base[Dim.PROTO.ordinal()] = new long[] {c.proto(), c.proto()};
-                if (!m.matchesFragments(c)) base[Dim.FRAG.ordinal()] = ZERO;
+                // Per field: null for all values; frag/est {v, v}.
+                long[] proto = c.proto() >= 0 ? new long[] {c.proto(), c.proto()} : null;
+                long[] frag = m.matchesFragments(c) ? null : ZERO;
+                long[] l4 = null, sport = null, est = null;
                 if (c.dports() != null) {
-                    restrict(base, Dim.PROTO, TCP_UDP);
-                    base[Dim.FRAG.ordinal()] = ZERO;
-                    base[Dim.DPORT.ordinal()] = ports(c.dports());
+                    proto = restrict(proto, TCP_UDP);
+                    frag = ZERO;
+                    l4 = ports(c.dports());
                 }
                 if (c.icmpType() >= 0 || c.icmpCode() >= 0) {
                     int icmp = family == Family.IPV4 ? ProtoClause.ICMP : ProtoClause.ICMPV6;
-                    restrict(base, Dim.PROTO, new long[] {icmp, icmp});
-                    base[Dim.FRAG.ordinal()] = ZERO;
-                    if (c.icmpType() >= 0) base[Dim.ITYPE.ordinal()] = new long[] {c.icmpType(), c.icmpType()};
-                    if (c.icmpCode() >= 0) base[Dim.ICODE.ordinal()] = new long[] {c.icmpCode(), c.icmpCode()};
+                    proto = restrict(proto, new long[] {icmp, icmp});
+                    frag = ZERO;
+                    l4 = icmp(c.icmpType(), c.icmpCode());
                 }
                 if (m.sports() != null) {
-                    restrict(base, Dim.PROTO, TCP_UDP);
-                    base[Dim.FRAG.ordinal()] = ZERO;
-                    base[Dim.SPORT.ordinal()] = ports(m.sports());
+                    proto = restrict(proto, TCP_UDP);
+                    frag = ZERO;
+                    sport = ports(m.sports());
                 }
                 if (m.state() != TcpState.ANY) {
-                    restrict(base, Dim.PROTO, new long[] {ProtoClause.TCP, ProtoClause.TCP});
-                    base[Dim.FRAG.ordinal()] = ZERO;
-                    long est = m.state() == TcpState.ESTABLISHED ? 1 : 0;
-                    base[Dim.EST.ordinal()] = new long[] {est, est};
+                    proto = restrict(proto, new long[] {ProtoClause.TCP, ProtoClause.TCP});
+                    frag = ZERO;
+                    long e = m.state() == TcpState.ESTABLISHED ? 1 : 0;
+                    est = new long[] {e, e};
                 }
-                if (base[Dim.PROTO.ordinal()] != null && base[Dim.PROTO.ordinal()].length == 0) continue;
+                if (proto != null && proto.length == 0) continue;
+                long[][] base = new long[DIMS][];
+                base[Dim.PROTO.ordinal()] = pack(proto, 255, frag, FRAG_SHIFT);
+                base[Dim.L4.ordinal()] = l4;
+                base[Dim.SPORT.ordinal()] = pack(sport, 65535, est, EST_SHIFT);
                 for (long[][] s : srcs) {
                     for (long[][] d : dsts) {
                         long[][] sets = base.clone();
@@ -317,9 +336,41 @@ final class DecisionDiagram {
         return out;
     }
 
-    private static void restrict(long[][] sets, Dim d, long[] allowed) {
-        long[] cur = sets[d.ordinal()];
-        if (cur == null) { sets[d.ordinal()] = allowed; return; }
+    /**
+     * The key {@code flag << shift | value} for values in {@code low} (null: 0..lowMax) and flags in {@code flag}
+     * (null: 0 or 1), as sorted intervals; null when both are unconstrained.
+     */
+    static long[] pack(long[] low, long lowMax, long[] flag, int shift) {
+        if (low == null && flag == null) return null;
+        long[] lo = low != null ? low : new long[] {0, lowMax};
+        long[] flags = flag != null ? flag : new long[] {0, 1};
+        List<Long> out = new ArrayList<>();
+        for (long f = flags[0]; f <= flags[1]; f++) {
+            for (int i = 0; i < lo.length; i += 2) {
+                long a = (f << shift) | lo[i], b = (f << shift) | lo[i + 1];
+                int n = out.size();
+                if (n > 0 && out.get(n - 1) + 1 == a) out.set(n - 1, b); // adjacent: merge
+                else { out.add(a); out.add(b); }
+            }
+        }
+        return out.stream().mapToLong(Long::longValue).toArray();
+    }
+
+    /** ICMP type and code as intervals of the {@code L4} key; a code without a type is 256 single values. */
+    static long[] icmp(int type, int code) {
+        if (type >= 0 && code >= 0) {
+            long k = ((long) type << ICMP_TYPE_SHIFT) | code;
+            return new long[] {k, k};
+        }
+        if (type >= 0) return new long[] {(long) type << ICMP_TYPE_SHIFT, ((long) type << ICMP_TYPE_SHIFT) | 255};
+        long[] r = new long[512];
+        for (int t = 0; t < 256; t++) r[2 * t] = r[2 * t + 1] = ((long) t << ICMP_TYPE_SHIFT) | code;
+        return r;
+    }
+
+    /** The intersection of two sorted interval lists; {@code cur} null means all values. */
+    private static long[] restrict(long[] cur, long[] allowed) {
+        if (cur == null) return allowed;
         List<Long> out = new ArrayList<>();
         for (int i = 0; i < cur.length; i += 2) {
             for (int j = 0; j < allowed.length; j += 2) {
@@ -327,9 +378,7 @@ final class DecisionDiagram {
                 if (lo <= hi) { out.add(lo); out.add(hi); }
             }
         }
-        long[] r = new long[out.size()];
-        for (int i = 0; i < r.length; i++) r[i] = out.get(i);
-        sets[d.ordinal()] = r;
+        return out.stream().mapToLong(Long::longValue).toArray();
     }
 
     private static long[] ports(PortSet set) {

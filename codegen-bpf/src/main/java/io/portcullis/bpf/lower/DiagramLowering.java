@@ -6,6 +6,7 @@ import io.portcullis.bpf.lower.DecisionDiagram.Dim;
 import io.portcullis.bpf.lower.DecisionDiagram.Node;
 import io.portcullis.ir.Action;
 import io.portcullis.ir.Family;
+import io.portcullis.ir.ResolvedPolicy;
 import io.portcullis.ir.ResolvedRule;
 import io.portcullis.ir.Target;
 import io.portcullis.ir.TcpFlag;
@@ -25,7 +26,9 @@ import org.bytedeco.llvm.LLVM.LLVMValueRef;
  * last step maps that index to its action by the same kind of search over runs of equal actions.
  */
 final class DiagramLowering {
-    private static final long ESTABLISHED_BITS = TcpFlag.ACK.bit() | TcpFlag.RST.bit();
+    /** {@code established}: ACK or RST set; their bit positions in the TCP flags byte. */
+    private static final int ACK_SHIFT = Integer.numberOfTrailingZeros(TcpFlag.ACK.bit()),
+            RST_SHIFT = Integer.numberOfTrailingZeros(TcpFlag.RST.bit());
 
     private final Ir ir;
     private final Family family;
@@ -34,8 +37,22 @@ final class DiagramLowering {
     private final Action defaultAction;
     private final LLVMValueRef[] values = new LLVMValueRef[DecisionDiagram.DIMS];
     private final boolean[] wide = new boolean[DecisionDiagram.DIMS];
+    private Fields fields;
+    private LLVMValueRef zero;
+    /** The packed non-address keys of the group being emitted (see {@link #meta}). */
+    private LLVMValueRef meta;
 
-    private DiagramLowering(Ir ir, Family family, Target target, List<ResolvedRule> rules, Action defaultAction) {
+    private final io.portcullis.diag.Span policySpan, defaultSpan;
+
+    private DiagramLowering(Ir ir, Family family, ResolvedPolicy policy) {
+        this(ir, family, policy.target(), policy.rules(), policy.defaultAction(), policy.span(),
+                policy.defaultSpan() != null ? policy.defaultSpan() : policy.span());
+    }
+
+    private DiagramLowering(Ir ir, Family family, Target target, List<ResolvedRule> rules, Action defaultAction,
+                            io.portcullis.diag.Span policySpan, io.portcullis.diag.Span defaultSpan) {
+        this.policySpan = policySpan;
+        this.defaultSpan = defaultSpan;
         this.ir = ir;
         this.family = family;
         this.target = target;
@@ -43,36 +60,58 @@ final class DiagramLowering {
         this.defaultAction = defaultAction;
     }
 
-    static void emit(Ir ir, Family family, Target target, List<ResolvedRule> rules, Action defaultAction, Fields f,
-                     LLVMBasicBlockRef start, DecisionDiagram.Diagram d) {
-        new DiagramLowering(ir, family, target, rules, defaultAction).emit(f, start, d);
+    static void emit(Ir ir, Family family, ResolvedPolicy policy, Fields f, LLVMBasicBlockRef start,
+                     DecisionDiagram.Diagram d) {
+        new DiagramLowering(ir, family, policy).emit(f, start, d);
     }
 
     private void emit(Fields f, LLVMBasicBlockRef start, DecisionDiagram.Diagram d) {
         ir.at(start);
-        boolean[] used = new boolean[DecisionDiagram.DIMS];
-        for (Node n : DecisionDiagram.nodes(d.roots())) if (!n.isLeaf()) used[n.dim] = true;
-        for (Dim dim : Dim.values()) if (used[dim.ordinal()]) values[dim.ordinal()] = value(f, dim);
-
+        ir.line(policySpan);
+        this.fields = f;
         if (d.roots().size() == 1) {
+            values(d.roots().get(0));
             LLVMBasicBlockRef entry = node(d.roots().get(0), new IdentityHashMap<>(), null);
             ir.br(entry);
             return;
         }
-        // Groups in sequence; 'best' holds the smallest matching rule index so far (rules.size() when none).
-        LLVMValueRef best = ir.local32("best." + family, rules.size());
+        // Groups in sequence. A leaf only records its rule in the group's 'found' and jumps to the group's merge
+        // block, which keeps the smallest index in 'best' (rules.size() when none): so the leaves, thousands of them,
+        // touch neither the stack nor 'best' (see Dim on why stack accesses must stay few). Both are compared only
+        // after an XOR with the opaque zero: a fresh unknown for the verifier each time, so that no compare on them
+        // is predictable and the verifier state after a merge does not depend on which leaf came first (see Fields).
+        zero = ir.getVolatile(f.zero());
+        LLVMValueRef best = ir.lateLocal("best." + family);
+        ir.set(best, ir.xor(ir.k(rules.size()), zero));
         LLVMBasicBlockRef dispatch = ir.block("dispatch");
         LLVMBasicBlockRef next = dispatch;
-        List<LLVMBasicBlockRef> entries = new ArrayList<>();
         for (int g = d.roots().size() - 1; g >= 0; g--) {
-            Group group = new Group(best, next);
-            next = node(d.roots().get(g), new IdentityHashMap<>(), group);
-            entries.add(0, next);
+            LLVMValueRef found = ir.lateLocal("found." + family + "." + g);
+            LLVMBasicBlockRef merge = ir.block("merge");
+            ir.at(merge);
+            ir.line(policySpan);
+            LLVMValueRef k = ir.xor(ir.get(found), zero);
+            LLVMBasicBlockRef keep = ir.block("keep");
+            ir.condBr(ir.cmp(LLVMIntULT, k, ir.get(best)), keep, next);
+            ir.at(keep);
+            ir.set(best, k);
+            ir.br(next);
+            // Each group tests fresh copies of the fields: the previous group's searches narrowed its own copies.
+            LLVMBasicBlockRef entry = ir.block("group");
+            ir.at(entry);
+            ir.line(policySpan);
+            values(d.roots().get(g));
+            Group group = new Group(found, merge, next);
+            LLVMBasicBlockRef root = node(d.roots().get(g), new IdentityHashMap<>(), group);
+            ir.at(entry);
+            ir.br(root);
+            next = entry;
         }
         ir.at(start);
-        ir.br(entries.get(0));
+        ir.br(next);
         ir.at(dispatch);
-        LLVMValueRef idx = LLVMBuildLoad2(ir.b, ir.i32, best, "");
+        ir.line(policySpan);
+        LLVMValueRef idx = LLVMBuildTrunc(ir.b, ir.xor(ir.get(best), zero), ir.i32, "");
         // Runs of equal actions over the rule index, the index past the last rule meaning the default.
         List<Long> starts = new ArrayList<>();
         List<Action> actions = new ArrayList<>();
@@ -95,8 +134,46 @@ final class DiagramLowering {
         search(idx, false, s, exits, 0, s.length - 1);
     }
 
+    /** Computes, at the current position, the values of the fields the diagram under {@code root} tests. */
+    private void values(Node root) {
+        boolean[] used = new boolean[DecisionDiagram.DIMS];
+        for (Node n : DecisionDiagram.nodes(List.of(root))) if (!n.isLeaf()) used[n.dim] = true;
+        java.util.Arrays.fill(values, null);
+        meta = null;
+        for (Dim dim : Dim.values()) {
+            if (!used[dim.ordinal()]) continue;
+            if (dim.ordinal() < Dim.PROTO.ordinal()) values[dim.ordinal()] = value(fields, dim);
+            else if (meta == null) meta = meta(fields);
+        }
+    }
+
+    /** Bit positions of the packed keys in {@link #meta}: 9 + 16 + 17 bits. */
+    private static final int PROTO_AT = 0, L4_AT = 9, SPORT_AT = 25;
+
+    /**
+     * The three non-address keys packed into one register. Every value the decision code tests must stay in a register
+     * (see {@link Dim}); IPv6 needs four for the addresses, so the other keys share one and each node extracts its key
+     * (two or three instructions) into a temporary that only its own search narrows.
+     */
+    private LLVMValueRef meta(Fields f) {
+        LLVMValueRef proto = LLVMBuildZExt(ir.b, value(f, Dim.PROTO), ir.i64, "");
+        LLVMValueRef l4 = LLVMBuildZExt(ir.b, value(f, Dim.L4), ir.i64, "");
+        LLVMValueRef sport = LLVMBuildZExt(ir.b, value(f, Dim.SPORT), ir.i64, "");
+        return ir.or(ir.or(ir.shl(proto, PROTO_AT), ir.shl(l4, L4_AT)), ir.shl(sport, SPORT_AT));
+    }
+
+    /** The key of {@code dim} at the current position: a register value, or extracted from {@link #meta}. */
+    private LLVMValueRef key(Dim dim) {
+        if (dim.ordinal() < Dim.PROTO.ordinal()) return values[dim.ordinal()];
+        int at = dim == Dim.PROTO ? PROTO_AT : dim == Dim.L4 ? L4_AT : SPORT_AT;
+        long mask = DecisionDiagram.max(family, dim);
+        LLVMValueRef v = at == 0 ? meta : ir.lshr(meta, at);
+        if (dim != Dim.SPORT) v = ir.and(v, mask);
+        return LLVMBuildTrunc(ir.b, v, ir.i32, "");
+    }
+
     /** Where a leaf of one group goes in the grouped form: record its rule, then the next group. */
-    private record Group(LLVMValueRef best, LLVMBasicBlockRef next) {}
+    private record Group(LLVMValueRef found, LLVMBasicBlockRef merge, LLVMBasicBlockRef next) {}
 
     /** The block that decides from {@code n} on; emitted once per node and group. */
     private LLVMBasicBlockRef node(Node n, Map<Node, LLVMBasicBlockRef> blocks, Group group) {
@@ -107,28 +184,39 @@ final class DiagramLowering {
         blocks.put(n, bb);
         if (n.isLeaf()) {
             ir.at(bb);
+            ir.line(n.rule == DecisionDiagram.NO_RULE ? defaultSpan : rules.get(n.rule).span());
             if (group == null) {
                 ir.ret(target.code(n.rule == DecisionDiagram.NO_RULE ? defaultAction : rules.get(n.rule).action()));
             } else if (n.rule == DecisionDiagram.NO_RULE) {
                 ir.br(group.next);
             } else {
-                LLVMValueRef cur = LLVMBuildLoad2(ir.b, ir.i32, group.best, "");
-                LLVMValueRef k = LLVMConstInt(ir.i32, n.rule, 0);
-                LLVMValueRef smaller = LLVMBuildICmp(ir.b, LLVMIntULT, k, cur, "");
-                LLVMBasicBlockRef keep = ir.block("keep");
-                ir.condBr(smaller, keep, group.next);
-                ir.at(keep);
-                LLVMBuildStore(ir.b, k, group.best);
-                ir.br(group.next);
+                ir.set(group.found, ir.k(n.rule));
+                ir.br(group.merge);
             }
         } else {
             LLVMBasicBlockRef[] kids = new LLVMBasicBlockRef[n.kids.length];
             for (int i = 0; i < kids.length; i++) kids[i] = node(n.kids[i], blocks, group);
             ir.at(bb);
-            search(values[n.dim], wide[n.dim], n.starts, kids, 0, kids.length - 1);
+            // A test belongs to the first rule it can lead to: the rule it is there for.
+            int first = firstRule(n);
+            ir.line(first == Integer.MAX_VALUE ? defaultSpan : rules.get(first).span());
+            search(key(Dim.values()[n.dim]), wide[n.dim], n.starts, kids, 0, kids.length - 1);
         }
         ir.at(here);
         return bb;
+    }
+
+    private final Map<Node, Integer> firstRules = new IdentityHashMap<>();
+
+    /** The smallest rule index among the leaves under {@code n}; MAX_VALUE when only the default is. */
+    private int firstRule(Node n) {
+        if (n.isLeaf()) return n.rule == DecisionDiagram.NO_RULE ? Integer.MAX_VALUE : n.rule;
+        Integer known = firstRules.get(n);
+        if (known != null) return known;
+        int min = Integer.MAX_VALUE;
+        for (Node k : n.kids) min = Math.min(min, firstRule(k));
+        firstRules.put(n, min);
+        return min;
     }
 
     /** A balanced binary search over intervals {@code lo..hi} at the current position, jumping to the interval's block. */
@@ -155,27 +243,29 @@ final class DiagramLowering {
             case DST_HI, DST_LO, SRC_HI, SRC_LO -> {
                 LLVMValueRef slot = d == Dim.DST_HI ? f.dst0() : d == Dim.DST_LO ? f.dst1()
                         : d == Dim.SRC_HI ? f.src0() : f.src1();
-                LLVMValueRef raw = ir.get(slot);
+                LLVMValueRef raw = f.opaque(ir, slot);
                 if (family == Family.IPV6) {
                     wide[i] = true;
                     return bswap(ir.i64, raw);
                 }
                 return bswap(ir.i32, LLVMBuildTrunc(ir.b, raw, ir.i32, ""));
             }
-            case EST -> {
-                LLVMValueRef est = ir.cmp(LLVMIntNE, ir.and(ir.get(f.tcpFlags()), ESTABLISHED_BITS), 0);
-                return LLVMBuildZExt(ir.b, est, ir.i32, "");
+            case PROTO -> {
+                LLVMValueRef frag = ir.shl(f.opaque(ir, f.nonFirstFragment()), DecisionDiagram.FRAG_SHIFT);
+                return LLVMBuildTrunc(ir.b, ir.or(f.opaque(ir, f.proto()), frag), ir.i32, "");
+            }
+            case L4 -> {
+                // At most one of port and ICMP type/code is non-zero (see Dim.L4).
+                LLVMValueRef icmp = ir.or(ir.shl(f.opaque(ir, f.icmpType()), DecisionDiagram.ICMP_TYPE_SHIFT),
+                        f.opaque(ir, f.icmpCode()));
+                return LLVMBuildTrunc(ir.b, ir.or(f.opaque(ir, f.dport()), icmp), ir.i32, "");
             }
             default -> {
-                LLVMValueRef slot = switch (d) {
-                    case PROTO -> f.proto();
-                    case DPORT -> f.dport();
-                    case SPORT -> f.sport();
-                    case FRAG -> f.nonFirstFragment();
-                    case ITYPE -> f.icmpType();
-                    default -> f.icmpCode();
-                };
-                return LLVMBuildTrunc(ir.b, ir.get(slot), ir.i32, "");
+                // ACK or RST, without a branch: a branch here would split every state in two.
+                LLVMValueRef flags = f.opaque(ir, f.tcpFlags());
+                LLVMValueRef est = ir.and(ir.or(ir.lshr(flags, RST_SHIFT), ir.lshr(flags, ACK_SHIFT)), 1);
+                return LLVMBuildTrunc(ir.b, ir.or(f.opaque(ir, f.sport()), ir.shl(est, DecisionDiagram.EST_SHIFT)),
+                        ir.i32, "");
             }
         }
     }

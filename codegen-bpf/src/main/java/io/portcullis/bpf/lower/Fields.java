@@ -3,17 +3,37 @@ package io.portcullis.bpf.lower;
 import org.bytedeco.llvm.LLVM.LLVMValueRef;
 
 /**
- * The header fields the parser hands to the decision code, as i64 locals. Addresses are kept in the packet's byte
+ * The header fields the parser hands to the decision code, as i64 stack slots. Addresses are kept in the packet's byte
  * order as loaded (see {@link FirstMatchLowering}); IPv4 uses {@code src0}/{@code dst0} only, IPv6 uses both words.
  * Fields a packet does not carry stay 0, as in {@link io.portcullis.ir.Packet}.
+ *
+ * <p><b>Why the slots are volatile, and what {@code zero} is for.</b> The parser reaches the decision code on many
+ * paths (VLAN depths, IPv6 extension chains, TCP/UDP/ICMP/other, fragments), and on each path the kernel verifier knows
+ * different things about the fields: the protocol is the constant 6 after the parser's TCP branch, the fragment flag
+ * and the ports of an ICMP packet are constants. A decision-diagram compare whose outcome the verifier can predict
+ * from such a constant marks the field "precise", and a state with a precise field only prunes against a state with
+ * the same value, so the whole diagram would be walked once per parser path (past 1M processed instructions at 10k
+ * rules). So the decision code never tests a field directly: it loads the slot and XORs it with {@code zero}, which
+ * is 0 at run time but a full-range unknown to the verifier (two separate volatile loads of the same packet bytes,
+ * XORed: the verifier does not know they are equal). The result is exact at run time and unknown to the verifier on
+ * every path, so no diagram branch is ever predicted, nothing is marked precise, and every arrival at a shared node
+ * after the first is pruned. Volatile accesses keep LLVM from forwarding the parser's constants past the XOR or merging
+ * two recomputations into one register (the grouped form recomputes them per group for the same reason: a group's
+ * search narrows its copy, never the slot).
  */
 record Fields(LLVMValueRef proto, LLVMValueRef nonFirstFragment, LLVMValueRef sport, LLVMValueRef dport,
               LLVMValueRef tcpFlags, LLVMValueRef icmpType, LLVMValueRef icmpCode,
-              LLVMValueRef src0, LLVMValueRef src1, LLVMValueRef dst0, LLVMValueRef dst1) {
+              LLVMValueRef src0, LLVMValueRef src1, LLVMValueRef dst0, LLVMValueRef dst1, LLVMValueRef zero) {
 
     static Fields allocate(Ir ir) {
-        return new Fields(ir.local("proto", 0), ir.local("frag", 0), ir.local("sport", 0), ir.local("dport", 0),
-                ir.local("flags", 0), ir.local("itype", 0), ir.local("icode", 0),
-                ir.local("src0", 0), ir.local("src1", 0), ir.local("dst0", 0), ir.local("dst1", 0));
+        return new Fields(ir.volatileLocal("proto", 0), ir.volatileLocal("frag", 0), ir.volatileLocal("sport", 0),
+                ir.volatileLocal("dport", 0), ir.volatileLocal("flags", 0), ir.volatileLocal("itype", 0),
+                ir.volatileLocal("icode", 0), ir.volatileLocal("src0", 0), ir.volatileLocal("src1", 0),
+                ir.volatileLocal("dst0", 0), ir.volatileLocal("dst1", 0), ir.volatileLocal("zero", 0));
+    }
+
+    /** The field in {@code slot}, exact at run time and opaque to the verifier (see the class comment). */
+    LLVMValueRef opaque(Ir ir, LLVMValueRef slot) {
+        return ir.xor(ir.getVolatile(slot), ir.getVolatile(zero));
     }
 }

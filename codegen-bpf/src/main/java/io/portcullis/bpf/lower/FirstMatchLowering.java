@@ -58,7 +58,10 @@ final class FirstMatchLowering {
             l.src1 = ir.get(f.src1());
             l.dst1 = ir.get(f.dst1());
         }
-        for (ResolvedRule r : rules) l.rule(r);
+        for (ResolvedRule r : rules) {
+            ir.line(r.span());
+            l.rule(r);
+        }
         ir.ret(target.code(defaultAction));
     }
 

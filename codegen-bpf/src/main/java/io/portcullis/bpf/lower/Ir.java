@@ -21,6 +21,8 @@ final class Ir {
     final LLVMBuilderRef b;
     final LLVMTypeRef i1, i8, i16, i32, i64, ptr;
     private LLVMValueRef fn;
+    /** Debug info for line tables and BTF, or null (then {@link #line} does nothing). */
+    DebugInfo debug;
     private LLVMBasicBlockRef allocaBlock;
     private int blocks;
 
@@ -37,6 +39,11 @@ final class Ir {
     }
 
     void dispose() { LLVMDisposeBuilder(b); }
+
+    /** Instructions built from now on come from policy line {@code line} (see {@link DebugInfo}). */
+    void line(io.portcullis.diag.Span span) {
+        if (debug != null && span != null) debug.at(span.line(), span.column());
+    }
 
     /** Starts {@code fn}: its first block holds the allocas, so mem2reg can promote every one of them. */
     LLVMBasicBlockRef begin(LLVMValueRef function) {
@@ -61,17 +68,24 @@ final class Ir {
         return slot;
     }
 
+    /** An i64 stack slot accessed only through {@link #setVolatile}/{@link #getVolatile}; entry block only. */
+    LLVMValueRef volatileLocal(String name, long init) {
+        LLVMValueRef slot = LLVMBuildAlloca(b, i64, name);
+        LLVMSetAlignment(slot, 8);
+        setVolatile(slot, k(init));
+        return slot;
+    }
+
     /**
-     * An i32 local initialised to {@code init} in the entry block, wherever the builder is; the builder comes back to
-     * its block afterwards. For locals only the decision code needs.
+     * An i64 local (promoted to a register) created in the entry block wherever the builder is; the builder comes
+     * back to its block afterwards. For locals only the decision code needs; the caller stores its first value.
      */
-    LLVMValueRef local32(String name, long init) {
+    LLVMValueRef lateLocal(String name) {
         LLVMBasicBlockRef here = LLVMGetInsertBlock(b);
         LLVMValueRef term = LLVMGetBasicBlockTerminator(allocaBlock);
         if (term != null && !term.isNull()) LLVMPositionBuilderBefore(b, term);
         else LLVMPositionBuilderAtEnd(b, allocaBlock);
-        LLVMValueRef slot = LLVMBuildAlloca(b, i32, name);
-        LLVMBuildStore(b, LLVMConstInt(i32, init, 0), slot);
+        LLVMValueRef slot = LLVMBuildAlloca(b, i64, name);
         LLVMPositionBuilderAtEnd(b, here);
         return slot;
     }
@@ -79,6 +93,25 @@ final class Ir {
     void set(LLVMValueRef slot, LLVMValueRef v) { LLVMBuildStore(b, v, slot); }
 
     LLVMValueRef get(LLVMValueRef slot) { return LLVMBuildLoad2(b, i64, slot, ""); }
+
+    /**
+     * A volatile store to an i64 stack slot. Volatile accesses are neither promoted to registers nor merged, so every
+     * {@link #getVolatile} is a load of its own in the object (see {@link Fields} for why that matters).
+     */
+    void setVolatile(LLVMValueRef slot, LLVMValueRef v) {
+        LLVMValueRef st = LLVMBuildStore(b, v, slot);
+        LLVMSetVolatile(st, 1);
+        LLVMSetAlignment(st, 8);
+    }
+
+    LLVMValueRef getVolatile(LLVMValueRef slot) {
+        LLVMValueRef v = LLVMBuildLoad2(b, i64, slot, "");
+        LLVMSetVolatile(v, 1);
+        LLVMSetAlignment(v, 8);
+        return v;
+    }
+
+    LLVMValueRef xor(LLVMValueRef a, LLVMValueRef c) { return LLVMBuildXor(b, a, c, ""); }
 
     LLVMValueRef k(long v) { return LLVMConstInt(i64, v, 0); }
 

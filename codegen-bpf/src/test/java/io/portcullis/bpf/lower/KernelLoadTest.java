@@ -86,4 +86,34 @@ class KernelLoadTest {
             Bpftool.exec(List.of("ip", "netns", "del", ns));
         }
     }
+
+    /** tc (iproute2) attaches the tc objects, with their BTF, as ingress and egress filters without a word. */
+    @Test void tcAttachesWithoutWarnings() throws Exception {
+        Assumptions.assumeTrue(Bpftool.exec(List.of("tc", "-V")).exit() == 0, "tc (iproute2) is not installed");
+        String ns = "pct" + ProcessHandle.current().pid();
+        Bpftool.Result add = Bpftool.exec(List.of("ip", "netns", "add", ns));
+        Assumptions.assumeTrue(add.exit() == 0, () -> "cannot create a network namespace: " + add.out());
+        Path obj = Files.createTempFile("portcullis-", ".o");
+        try {
+            Bpftool.Result dev = Bpftool.exec(List.of("ip", "-n", ns, "link", "add", "pc0", "type", "veth", "peer", "name", "pc1"));
+            assertEquals(0, dev.exit(), dev.out());
+            Bpftool.Result qdisc = Bpftool.exec(List.of("tc", "-n", ns, "qdisc", "add", "dev", "pc0", "clsact"));
+            assertEquals(0, qdisc.exit(), qdisc.out());
+            for (Target t : new Target[] {Target.TC_INGRESS, Target.TC_EGRESS}) {
+                ResolvedPolicy p = Policies.policy("tc" + t.ordinal(), t, Action.DENY, Action.ALLOW,
+                        MixedPolicy.build().rules().stream().map(r -> r.match()).toArray(io.portcullis.ir.RuleMatch[]::new));
+                Files.write(obj, BpfCompiler.compile(p));
+                String hook = t == Target.TC_INGRESS ? "ingress" : "egress";
+                Bpftool.Result attach = Bpftool.exec(List.of("tc", "-n", ns, "filter", "add", "dev", "pc0", hook,
+                        "bpf", "da", "obj", obj.toString(), "sec", "tc"));
+                assertEquals(0, attach.exit(), attach.out());
+                assertEquals("", attach.out().strip(), t + ": tc printed something");
+                Bpftool.Result show = Bpftool.exec(List.of("tc", "-n", ns, "filter", "show", "dev", "pc0", hook));
+                assertTrue(show.out().contains("direct-action"), show.out());
+            }
+        } finally {
+            Files.deleteIfExists(obj);
+            Bpftool.exec(List.of("ip", "netns", "del", ns));
+        }
+    }
 }

@@ -55,7 +55,11 @@ class ObjectFileTest {
         assertTrue(xdp.data().length > 0 && xdp.data().length % 8 == 0, "whole BPF instructions");
         assertArrayEquals("GPL\0".getBytes(StandardCharsets.US_ASCII), s.get("license").data());
         assertFalse(s.containsKey(".eh_frame"), "no .eh_frame: " + s.keySet());
-        assertFalse(s.keySet().stream().anyMatch(n -> n.startsWith(".rel")), "no relocations: " + s.keySet());
+        // Relocations only in debug info and BTF (for libbpf), none in the program: no maps, no calls.
+        assertFalse(s.containsKey(".relxdp"), "no relocations in the program: " + s.keySet());
+        assertTrue(s.keySet().stream().filter(n -> n.startsWith(".rel"))
+                .allMatch(n -> n.startsWith(".rel.debug_") || n.equals(".rel.BTF.ext")), s.keySet().toString());
+        assertTrue(s.containsKey(".BTF") && s.containsKey(".BTF.ext"), "BTF with func and line info: " + s.keySet());
         assertEquals(0, s.get(".text").data().length, "nothing outside the program section");
     }
 

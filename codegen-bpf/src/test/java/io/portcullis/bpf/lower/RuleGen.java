@@ -53,10 +53,11 @@ final class RuleGen {
 
     private RuleMatch rule() {
         boolean v6 = rnd.nextInt(10) == 0;
-        AddrSet dst = rnd.nextInt(50) == 0 ? any(v6) : AddrSet.of(prefix(v6, 16 + rnd.nextInt(17)));
+        int kind = rnd.nextInt(10);
+        // A wildcard destination only with a protocol: a rule matching everything would end the policy early.
+        AddrSet dst = kind < 9 && rnd.nextInt(50) == 0 ? any(v6) : AddrSet.of(prefix(v6, 16 + rnd.nextInt(17)));
         AddrSet src = rnd.nextInt(2) == 0 ? any(v6) : AddrSet.of(prefix(v6, 8 + rnd.nextInt(25)));
         ProtoClause c;
-        int kind = rnd.nextInt(10);
         PortSet dports = switch (rnd.nextInt(10)) {
             case 0, 1, 2 -> null;
             case 3 -> PortSet.of(1024, 65535);
