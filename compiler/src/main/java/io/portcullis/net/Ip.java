@@ -55,63 +55,89 @@ public record Ip(Family family, long hi, long lo) implements Comparable<Ip> {
     }
 
     private static Optional<Long> parseV4(String s) {
-        String[] parts = s.split("\\.", -1);
-        if (parts.length != 4) return Optional.empty();
+        long v = parseV4(s, 0, s.length());
+        return v < 0 ? Optional.empty() : Optional.of(v);
+    }
+
+    /**
+     * {@code s[from, to)} as four decimal octets (no leading zeros) separated by dots, or -1. Called once per address
+     * in every policy, so it walks the characters instead of splitting.
+     */
+    private static long parseV4(String s, int from, int to) {
         long v = 0;
-        for (String p : parts) {
-            if (p.isEmpty() || p.length() > 3 || !p.chars().allMatch(Character::isDigit)) return Optional.empty();
-            if (p.length() > 1 && p.charAt(0) == '0') return Optional.empty(); // no octal-looking octets
-            int n = Integer.parseInt(p);
-            if (n > 255) return Optional.empty();
+        int parts = 0;
+        int start = from;
+        for (int i = from; i <= to; i++) {
+            if (i < to && s.charAt(i) != '.') continue;
+            int len = i - start;
+            if (len == 0 || len > 3 || ++parts > 4) return -1;
+            int n = 0;
+            for (int k = start; k < i; k++) {
+                int d = Character.isDigit(s.charAt(k)) ? Character.digit(s.charAt(k), 10) : -1;
+                if (d < 0) return -1;
+                n = n * 10 + d;
+            }
+            if (len > 1 && s.charAt(start) == '0') return -1; // no octal-looking octets
+            if (n > 255) return -1;
             v = (v << 8) | n;
+            start = i + 1;
         }
-        return Optional.of(v);
+        return parts == 4 ? v : -1;
     }
 
     private static Optional<Ip> parseV6(String s) {
         int colons = 0;
-        for (char c : s.toCharArray()) if (c == ':') colons++;
+        for (int i = 0; i < s.length(); i++) if (s.charAt(i) == ':') colons++;
         if (colons < 2) return Optional.empty();
         int dc = s.indexOf("::");
         if (dc >= 0 && s.indexOf("::", dc + 1) >= 0) return Optional.empty();
-        String head = dc >= 0 ? s.substring(0, dc) : s;
-        String tail = dc >= 0 ? s.substring(dc + 2) : "";
+        int[] words = new int[8];
         // An embedded IPv4 may only end the address.
-        int[] hw = groups(head, dc < 0);
-        int[] tw = dc >= 0 ? groups(tail, true) : new int[0];
-        if (hw == null || tw == null) return Optional.empty();
-        int total = hw.length + tw.length;
+        int head = groups(s, 0, dc >= 0 ? dc : s.length(), dc < 0, words, 0);
+        if (head < 0) return Optional.empty();
+        int[] tail = new int[8];
+        int tw = dc >= 0 ? groups(s, dc + 2, s.length(), true, tail, 0) : 0;
+        if (tw < 0) return Optional.empty();
+        int total = head + tw;
         if (dc < 0 && total != 8) return Optional.empty();
         if (dc >= 0 && total > 7) return Optional.empty();
-        int[] words = new int[8];
-        System.arraycopy(hw, 0, words, 0, hw.length);
-        System.arraycopy(tw, 0, words, 8 - tw.length, tw.length);
+        System.arraycopy(tail, 0, words, 8 - tw, tw);
         long hi = 0, lo = 0;
         for (int i = 0; i < 4; i++) hi = (hi << 16) | words[i];
         for (int i = 4; i < 8; i++) lo = (lo << 16) | words[i];
         return Optional.of(v6(hi, lo));
     }
 
-    /** 16-bit groups of a colon-separated run; a trailing dotted quad counts as two groups when allowed. */
-    private static int[] groups(String run, boolean v4Allowed) {
-        if (run.isEmpty()) return new int[0];
-        String[] parts = run.split(":", -1);
-        java.util.List<Integer> out = new java.util.ArrayList<>();
-        for (int i = 0; i < parts.length; i++) {
-            String p = parts[i];
-            if (i == parts.length - 1 && p.contains(".")) {
-                if (!v4Allowed) return null;
-                Optional<Long> v4 = parseV4(p);
-                if (v4.isEmpty()) return null;
-                out.add((int) (v4.get() >>> 16));
-                out.add((int) (v4.get() & 0xffff));
-                continue;
+    /**
+     * The 16-bit groups of the colon-separated run {@code s[from, to)} into {@code out}; a trailing dotted quad counts
+     * as two groups when allowed. Returns how many groups, or -1 when malformed (or more than fit in {@code out}).
+     */
+    private static int groups(String s, int from, int to, boolean v4Allowed, int[] out, int n) {
+        if (from == to) return 0;
+        int start = from;
+        for (int i = from; i <= to; i++) {
+            if (i < to && s.charAt(i) != ':') continue;
+            boolean last = i == to;
+            if (last && s.indexOf('.', start) >= 0 && s.indexOf('.', start) < to) {
+                if (!v4Allowed) return -1;
+                long v4 = parseV4(s, start, to);
+                if (v4 < 0 || n + 2 > out.length) return -1;
+                out[n++] = (int) (v4 >>> 16);
+                out[n++] = (int) (v4 & 0xffff);
+                return n;
             }
-            if (p.isEmpty() || p.length() > 4) return null;
-            for (char c : p.toCharArray()) if (Character.digit(c, 16) < 0) return null;
-            out.add(Integer.parseInt(p, 16));
+            int len = i - start;
+            if (len == 0 || len > 4 || n == out.length) return -1;
+            int w = 0;
+            for (int k = start; k < i; k++) {
+                int d = Character.digit(s.charAt(k), 16);
+                if (d < 0) return -1;
+                w = (w << 4) | d;
+            }
+            out[n++] = w;
+            start = i + 1;
         }
-        return out.stream().mapToInt(Integer::intValue).toArray();
+        return n;
     }
 
     /** RFC 5952 canonical text. */

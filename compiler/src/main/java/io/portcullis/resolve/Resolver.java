@@ -47,7 +47,8 @@ final class Resolver {
     private final java.util.Set<String> used = new java.util.HashSet<>();
     /** Networks the policy being resolved names directly (for reports); null outside a policy. */
     private Set<String> policyRefs;
-    private final Map<String, List<String>> networksByPolicy = new LinkedHashMap<>();
+    /** The networks each policy names directly; a set, since every network asks every policy (a list made that quadratic). */
+    private final Map<String, Set<String>> networksByPolicy = new LinkedHashMap<>();
     private int errors;
 
     private final Set<io.portcullis.diag.SourceFile> broken;
@@ -149,7 +150,7 @@ final class Resolver {
             ResolvedPolicy rp = policy(p);
             if (rp != null && errors == before && !broken.contains(p.span().file())) {
                 rpolicies.add(rp);
-                networksByPolicy.put(p.name(), List.copyOf(policyRefs));
+                networksByPolicy.put(p.name(), policyRefs);
             }
             policyRefs = null;
         }
@@ -160,7 +161,7 @@ final class Resolver {
             AddrSet v = networkValues.get(n.name());
             if (v == null) continue;
             List<String> by = new ArrayList<>();
-            for (Map.Entry<String, List<String>> e : networksByPolicy.entrySet()) if (e.getValue().contains(n.name())) by.add(e.getKey());
+            for (Map.Entry<String, Set<String>> e : networksByPolicy.entrySet()) if (e.getValue().contains(n.name())) by.add(e.getKey());
             named.add(new Loader.NamedNetwork(n.name(), v, n.nameSpan(), List.copyOf(by)));
         }
         return new Loader.LoadResult(List.copyOf(rpolicies), List.copyOf(rguards), List.copyOf(diagnostics), List.copyOf(named));

@@ -49,7 +49,9 @@ import java.time.format.DateTimeParseException;
 import java.time.format.ResolverStyle;
 import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
@@ -57,6 +59,7 @@ import org.antlr.v4.runtime.ParserRuleContext;
 import org.antlr.v4.runtime.Token;
 import org.antlr.v4.runtime.tree.ErrorNode;
 import org.antlr.v4.runtime.tree.ParseTree;
+import org.antlr.v4.runtime.tree.ParseTreeListener;
 import org.antlr.v4.runtime.tree.TerminalNode;
 
 /**
@@ -70,10 +73,13 @@ final class AstBuilder {
     private final Positions pos;
     private final List<Diagnostic> diagnostics = new ArrayList<>();
     private final int maxListItems;
+    /** The parse reported no syntax error, so no part of the tree can be broken: {@link #broken} need not look. */
+    private final boolean clean;
 
-    AstBuilder(Positions pos, int maxListItems) {
+    AstBuilder(Positions pos, int maxListItems, boolean clean) {
         this.pos = pos;
         this.maxListItems = maxListItems;
+        this.clean = clean;
     }
 
     List<Diagnostic> diagnostics() { return diagnostics; }
@@ -87,9 +93,9 @@ final class AstBuilder {
         List<Ast.PolicyDef> policies = new ArrayList<>();
         List<Ast.GuardDef> guards = new ArrayList<>();
         for (TopItemContext item : ctx.topItem()) {
-            if (item.importStmt() != null && !broken(item.importStmt())) imports.add(importStmt(item.importStmt()));
-            if (item.networkDef() != null && !broken(item.networkDef())) networks.add(network(item.networkDef()));
-            if (item.serviceDef() != null && !broken(item.serviceDef())) services.add(service(item.serviceDef()));
+            if (item.importStmt() != null && !isBroken(item.importStmt())) imports.add(importStmt(item.importStmt()));
+            if (item.networkDef() != null && !isBroken(item.networkDef())) networks.add(network(item.networkDef()));
+            if (item.serviceDef() != null && !isBroken(item.serviceDef())) services.add(service(item.serviceDef()));
             if (item.policyDef() != null) {
                 Ast.PolicyDef p = policy(item.policyDef());
                 if (p != null) policies.add(p);
@@ -142,10 +148,12 @@ final class AstBuilder {
     private Ast.PolicyDef policy(PolicyDefContext c) {
         if (c.NAME() == null || c.NAME() instanceof ErrorNode) return null;
         Target target = Target.XDP;
-        if (c.target() != null && !broken(c.target())) target = target(c.target());
+        if (c.target() != null && !isBroken(c.target())) target = target(c.target());
         List<Ast.PolicyItem> items = new ArrayList<>();
         for (PolicyItemContext i : c.policyItem()) {
-            if (!broken(i)) items.addAll(policyItem(i));
+            List<? extends Ast.PolicyItem> done = built.remove(i);
+            if (done != null) items.addAll(done);
+            else if (!isBroken(i)) items.addAll(policyItem(i));
         }
         return new Ast.PolicyDef(c.NAME().getText(), target, List.copyOf(items), span(c), pos.token(c.NAME().getSymbol()));
     }
@@ -161,7 +169,7 @@ final class AstBuilder {
         if (c.NAME() == null || c.NAME() instanceof ErrorNode) return null;
         List<Ast.AssertStmt> asserts = new ArrayList<>();
         for (AssertStmtContext a : c.assertStmt()) {
-            if (!broken(a)) asserts.addAll(assertStmt(a));
+            if (!isBroken(a)) asserts.addAll(assertStmt(a));
         }
         return new Ast.GuardDef(c.NAME().getText(), List.copyOf(asserts), span(c), pos.token(c.NAME().getSymbol()));
     }
@@ -523,6 +531,32 @@ final class AstBuilder {
             }
         }
         return sb.toString();
+    }
+
+    private boolean isBroken(ParseTree tree) { return !clean && broken(tree); }
+
+    /** Policy items already turned into AST while the parser ran, by their (since emptied) parse tree node. */
+    private final Map<PolicyItemContext, List<? extends Ast.PolicyItem>> built = new IdentityHashMap<>();
+
+    /**
+     * A parse listener that builds each policy item's AST the moment the parser leaves it and then drops the item's
+     * subtree. Parse tree nodes cost far more heap than the AST (a 100,000-rule policy's tree alone took hundreds of
+     * megabytes, most of the front end's peak and of its garbage collection time). Only for a parse that stops at the
+     * first error: then a finished item is final and holds no error. Once {@code failed} says the parser gave up, the
+     * rules it leaves are incomplete and left alone (this builder is then thrown away).
+     */
+    ParseTreeListener itemBuilder(java.util.function.BooleanSupplier failed) {
+        return new ParseTreeListener() {
+            @Override public void visitTerminal(TerminalNode node) {}
+            @Override public void visitErrorNode(ErrorNode node) {}
+            @Override public void enterEveryRule(ParserRuleContext ctx) {}
+            @Override public void exitEveryRule(ParserRuleContext ctx) {
+                if (ctx instanceof PolicyItemContext item && !failed.getAsBoolean()) {
+                    built.put(item, policyItem(item));
+                    item.children = null;
+                }
+            }
+        };
     }
 
     /**

@@ -9,9 +9,12 @@ import io.portcullis.resolve.Limits;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import org.antlr.v4.runtime.BailErrorStrategy;
 import org.antlr.v4.runtime.CharStreams;
 import org.antlr.v4.runtime.CommonTokenStream;
 import org.antlr.v4.runtime.Token;
+import org.antlr.v4.runtime.atn.PredictionMode;
+import org.antlr.v4.runtime.misc.ParseCancellationException;
 
 /** Front end: text to {@link Ast} records, with our own error listener and recovery. (Owner: front end.) */
 public final class PolicyParser {
@@ -29,6 +32,18 @@ public final class PolicyParser {
 
     /** As {@link #parse(SourceFile)}, within {@code limits} (items in one list, errors reported for the file). */
     public static ParseResult parse(SourceFile source, Limits limits) {
+        return parse(source, limits, true);
+    }
+
+    /**
+     * As {@link #parse(SourceFile, Limits)} with the full LL parse only, never the SLL-first fast path: the reference
+     * that tests hold the fast path to (same AST, same diagnostics).
+     */
+    public static ParseResult parseFullLL(SourceFile source, Limits limits) {
+        return parse(source, limits, false);
+    }
+
+    private static ParseResult parse(SourceFile source, Limits limits, boolean fastFirst) {
         Session s = new Session(source, limits.errorsPerFile(), limits.tokensPerFile());
         if (s.tokenPastLimit != null) {
             Diagnostic d = Limits.error(s.positions.token(s.tokenPastLimit), "this file has more than "
@@ -38,8 +53,12 @@ public final class PolicyParser {
             return new ParseResult(new Ast.PolicyFile(source, List.of(), List.of(), List.of(), List.of(), List.of()),
                     List.of(d));
         }
-        io.portcullis.grammar.PolicyParser.FileContext tree = s.parser.file();
-        AstBuilder builder = new AstBuilder(s.positions, limits.listItems());
+        AstBuilder builder = new AstBuilder(s.positions, limits.listItems(), true);
+        io.portcullis.grammar.PolicyParser.FileContext tree = fastFirst ? s.fastFile(builder) : null;
+        if (tree == null) {
+            builder = new AstBuilder(s.positions, limits.listItems(), false);
+            tree = s.parser.file();
+        }
         Ast.PolicyFile file = builder.file(tree);
         return new ParseResult(file, s.finish(builder.diagnostics()));
     }
@@ -49,7 +68,7 @@ public final class PolicyParser {
         Limits limits = Limits.defaults();
         Session s = new Session(source, limits.errorsPerFile(), Integer.MAX_VALUE);
         io.portcullis.grammar.PolicyParser.PacketOnlyContext tree = s.parser.packetOnly();
-        AstBuilder builder = new AstBuilder(s.positions, limits.listItems());
+        AstBuilder builder = new AstBuilder(s.positions, limits.listItems(), false);
         Ast.PacketLit packet = null;
         if (s.reporter.diagnostics().isEmpty() && !AstBuilder.broken(tree)) packet = builder.packet(tree.packet());
         List<Diagnostic> diagnostics = s.finish(builder.diagnostics());
@@ -61,6 +80,7 @@ public final class PolicyParser {
         final Positions positions;
         final SyntaxReporter reporter;
         final io.portcullis.grammar.PolicyParser parser;
+        final CommonTokenStream tokens;
 
         final int maxErrors;
         /** The first token past the tokens-per-file limit, or null; when set, nothing else was done. */
@@ -76,7 +96,7 @@ public final class PolicyParser {
             // Tokens and the parse tree cost about 100 bytes of heap per token however few bytes of text each took
             // (a file of ';' is one token per byte), so the lexer stops at the limit instead of the parser failing later.
             Bounded bounded = new Bounded(lexer, maxTokens);
-            CommonTokenStream tokens = new CommonTokenStream(bounded);
+            tokens = new CommonTokenStream(bounded);
             tokens.fill();
             tokenPastLimit = bounded.pastLimit;
             if (tokenPastLimit != null) {
@@ -89,6 +109,34 @@ public final class PolicyParser {
             parser.removeErrorListeners();
             parser.addErrorListener(reporter);
             parser.setErrorHandler(new RecoveringErrorStrategy(reporter));
+        }
+
+        /**
+         * The whole file in SLL prediction mode, giving up at the first syntax error; null when it gave up, with the
+         * parser reset for the full LL parse with our listener and recovery. SLL needs no full-context lookahead, and
+         * for this grammar it accepts exactly what LL accepts, with the same tree; on error the second parse is the
+         * only one anybody sees, so messages, positions and recovery are those of the LL parse. The tree of a
+         * successful bail-out parse holds no error nodes. {@code builder} turns each policy item into AST as soon as it is
+         * parsed, so the tree of a large policy never exists whole (see {@link AstBuilder#itemBuilder}).
+         */
+        io.portcullis.grammar.PolicyParser.FileContext fastFile(AstBuilder builder) {
+            parser.removeErrorListeners();
+            Bail bail = new Bail();
+            parser.addParseListener(builder.itemBuilder(() -> bail.failed));
+            parser.setErrorHandler(bail);
+            parser.getInterpreter().setPredictionMode(PredictionMode.SLL);
+            try {
+                return parser.file();
+            } catch (ParseCancellationException e) {
+                tokens.seek(0);
+                parser.reset();
+                return null;
+            } finally {
+                parser.removeParseListeners();
+                parser.getInterpreter().setPredictionMode(PredictionMode.LL);
+                parser.addErrorListener(reporter);
+                parser.setErrorHandler(new RecoveringErrorStrategy(reporter));
+            }
         }
 
         /** Bad characters and unterminated strings never reach the parser; each run of them is one error. */
@@ -131,6 +179,24 @@ public final class PolicyParser {
                         "fix the errors above first; if this is not a policy file, keep it out of the checked directory"));
             }
             return List.copyOf(all);
+        }
+    }
+
+    /**
+     * ANTLR's bail-out strategy, remembering that it gave up: the rules it unwinds through still end (and tell the
+     * parse listeners so) on the way out, incomplete.
+     */
+    private static final class Bail extends BailErrorStrategy {
+        boolean failed;
+
+        @Override public void recover(org.antlr.v4.runtime.Parser recognizer, org.antlr.v4.runtime.RecognitionException e) {
+            failed = true;
+            super.recover(recognizer, e);
+        }
+
+        @Override public Token recoverInline(org.antlr.v4.runtime.Parser recognizer) {
+            failed = true;
+            return super.recoverInline(recognizer);
         }
     }
 
