@@ -1,0 +1,439 @@
+package io.portcullis.bpf.verify;
+
+import io.portcullis.bpf.asm.Insn;
+import io.portcullis.bpf.asm.Op;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * A path-sensitive exploration in the kernel verifier's order, to estimate its processed-instruction count and its
+ * pending-branch depth (facts from kernel/bpf/verifier.c, 6.x: {@code do_check}, {@code push_stack},
+ * {@code is_state_visited}, {@code states_equal}; no code copied).
+ *
+ * <p><b>Order.</b> Depth first: at a two-way branch the fall-through goes on and the taken edge is pushed as a pending
+ * state (more than 8192 pending fails the kernel's jump-sequence limit); a decided branch pushes nothing. Every
+ * instruction reached counts as processed, also one where the path is then pruned.
+ *
+ * <p><b>Pruning.</b> Prune points as the kernel's {@code check_cfg} marks them: conditional jumps, their targets, the
+ * targets of {@code ja}, and the instruction after a call. At a prune point the current state is compared with the
+ * states stored there (newest first); a stored state that is "within" the current one ends the path. A new state is
+ * stored only after at least 2 jumps and 8 instructions since the last one stored, and a stored state is dropped once
+ * its misses exceed 3 x hits + 3, as the kernel's heuristics do.
+ *
+ * <p><b>Within.</b> Per live register and live stack slot (liveness: a backward dataflow over the DAG, as 6.15+ kernels
+ * compute it statically; dead ones are ignored): an uninitialised old value matches anything; a scalar matches any
+ * scalar unless it is <em>precise</em>, then the old ranges must contain the new ones; a packet pointer needs the same
+ * offset, at least the old proven range, a containing variable part and a consistent id mapping; other pointers must be
+ * equal. A spilled scalar and 8 initialised bytes both read as a scalar.
+ *
+ * <p><b>Precision</b> (conservative, static). The kernel marks a scalar precise, backwards along the path that needed
+ * it, when a branch on it was decided, when it is added to a pointer, and for the cgroup_skb return value. Here each
+ * such demand marks the register precise at that instruction in a per-instruction table, and the mark is spread
+ * backwards along the data flow on every path (copies, ALU on the register, fills from and spills to stack slots;
+ * stopping at constants and at loads from the packet or the context) and forwards along every path until the value is
+ * replaced. The table only grows, so a stored state is compared exactly wherever the kernel could have marked the
+ * scalar precise: pruning is never assumed where the kernel might not prune, and the estimate errs upwards.
+ */
+final class Explorer {
+    private static final int[] NONE = new int[0];
+
+    private final StaticVerifier.Run run;
+    private final Insn[] at;
+    private final int n;
+    private final boolean[] prunePoint;
+    private final int[] liveRegs;
+    private final long[] liveSlots;
+    private final int[] precRegs;
+    private final long[] precSlots;
+    private final int[][] preds;
+    private final List<Stored>[] explored;
+
+    int processed, peakPending, states, pruned;
+    boolean complete = true;
+    String note;
+
+    private int jmps, prevJmps, prevInsns;
+
+    private static final class Stored {
+        final StaticVerifier.State st;
+        int hit, miss;
+
+        Stored(StaticVerifier.State st) { this.st = st; }
+    }
+
+    private record Pending(int insn, StaticVerifier.State st) {}
+
+    @SuppressWarnings("unchecked")
+    Explorer(StaticVerifier.Run run) {
+        this.run = run;
+        this.at = run.at;
+        this.n = run.n;
+        prunePoint = new boolean[n];
+        liveRegs = new int[n];
+        liveSlots = new long[n];
+        precRegs = new int[n];
+        precSlots = new long[n];
+        explored = new List[n];
+        int[] predCount = new int[n];
+        for (int s = 0; s < n; s++) {
+            Insn i = at[s];
+            if (i == null) continue;
+            for (int t : successors(s, i)) predCount[t]++;
+            if (i.isJump()) {
+                int op = i.op();
+                if (op == Op.CALL) {
+                    prunePoint[s + 1] = true;
+                } else if (op == Op.JA) {
+                    prunePoint[Structure.target(s, i)] = true;
+                } else if (op != Op.EXIT) {
+                    prunePoint[s] = true;
+                    prunePoint[Structure.target(s, i)] = true;
+                }
+            }
+        }
+        preds = new int[n][];
+        for (int s = 0; s < n; s++) preds[s] = predCount[s] == 0 ? NONE : new int[predCount[s]];
+        Arrays.fill(predCount, 0);
+        for (int s = 0; s < n; s++) {
+            if (at[s] == null) continue;
+            for (int t : successors(s, at[s])) preds[t][predCount[t]++] = s;
+        }
+        liveness();
+    }
+
+    private int[] successors(int s, Insn i) {
+        boolean falls = Structure.fallsThrough(i) && s + i.width() < n;
+        boolean branches = Structure.branches(i);
+        if (falls && branches) return new int[] {s + i.width(), Structure.target(s, i)};
+        if (falls) return new int[] {s + i.width()};
+        if (branches) return new int[] {Structure.target(s, i)};
+        return NONE;
+    }
+
+    // ---- liveness ---------------------------------------------------------------------------------------------------
+
+    private static final int ARGS = 0b111110, CALLER_SAVED = 0b111111;
+
+    private int usesRegs(Insn i) {
+        int d = 1 << i.dst(), x = i.usesSrcReg() ? 1 << i.src() : 0;
+        switch (i.cls()) {
+            case Op.ALU, Op.ALU64:
+                if (i.op() == Op.MOV) return x;
+                if (i.op() == Op.NEG || i.op() == Op.END) return d;
+                return d | x;
+            case Op.LDX:
+                return 1 << i.src();
+            case Op.ST:
+                return d;
+            case Op.STX:
+                return d | 1 << i.src();
+            case Op.LD:
+                return 0;
+            default:
+                if (i.op() == Op.EXIT) return 1;
+                if (i.op() == Op.CALL) return ARGS;
+                if (i.op() == Op.JA) return 0;
+                return d | x;
+        }
+    }
+
+    private int defsRegs(Insn i) {
+        switch (i.cls()) {
+            case Op.ALU, Op.ALU64, Op.LDX, Op.LD:
+                return 1 << i.dst();
+            case Op.ST, Op.STX:
+                return 0;
+            default:
+                return i.op() == Op.CALL ? CALLER_SAVED : 0;
+        }
+    }
+
+    /** The stack slot a memory instruction accesses (from the merged analysis), or -1. */
+    private int slot(int s) { return run.slotOf[s]; }
+
+    private void liveness() {
+        int[] order = run.order;
+        for (int k = order.length - 1; k >= 0; k--) {
+            int s = order[k];
+            Insn i = at[s];
+            int r = 0;
+            long m = 0;
+            for (int t : successors(s, i)) {
+                r |= liveRegs[t];
+                m |= liveSlots[t];
+            }
+            r = r & ~defsRegs(i) | usesRegs(i);
+            int sl = slot(s);
+            if (sl >= 0) {
+                if (i.cls() == Op.LDX) m |= 1L << sl;
+                else if (i.sizeBytes() == 8) m &= ~(1L << sl);
+            }
+            if (i.isJump() && i.op() == Op.CALL) m = -1L;
+            liveRegs[s] = r;
+            liveSlots[s] = m;
+        }
+    }
+
+    // ---- precision --------------------------------------------------------------------------------------------------
+
+    /** A demand for the exact value of register {@code reg} at instruction {@code s}. */
+    void demand(int s, int reg) {
+        if ((precRegs[s] & 1 << reg) != 0) return;
+        backward(s, 1 << reg, 0);
+        forward(s, 1 << reg, 0);
+    }
+
+    private void backward(int s0, int regs0, long slots0) {
+        ArrayList<long[]> work = new ArrayList<>();
+        work.add(new long[] {s0, regs0, slots0});
+        while (!work.isEmpty()) {
+            long[] w = work.remove(work.size() - 1);
+            int s = (int) w[0];
+            int regs = (int) w[1] & ~precRegs[s];
+            long slots = w[2] & ~precSlots[s];
+            if (regs == 0 && slots == 0) continue;
+            precRegs[s] |= regs;
+            precSlots[s] |= slots;
+            for (int p : preds[s]) {
+                int r = regs;
+                long m = slots;
+                Insn i = at[p];
+                int sl = slot(p);
+                switch (i.cls()) {
+                    case Op.ALU, Op.ALU64 -> {
+                        int d = 1 << i.dst();
+                        if ((r & d) != 0 && i.op() == Op.MOV) {
+                            r &= ~d;
+                            if (i.usesSrcReg()) r |= 1 << i.src();
+                        } else if ((r & d) != 0 && i.usesSrcReg() && i.op() != Op.NEG && i.op() != Op.END) {
+                            r |= 1 << i.src();
+                        }
+                    }
+                    case Op.LDX -> {
+                        int d = 1 << i.dst();
+                        if ((r & d) != 0) {
+                            r &= ~d;
+                            if (sl >= 0 && i.sizeBytes() == 8) m |= 1L << sl;
+                        }
+                    }
+                    case Op.LD -> r &= ~(1 << i.dst());
+                    case Op.ST, Op.STX -> {
+                        if (sl >= 0 && (m & 1L << sl) != 0 && i.sizeBytes() == 8) {
+                            m &= ~(1L << sl);
+                            if (i.cls() == Op.STX) r |= 1 << i.src();
+                        }
+                    }
+                    default -> {
+                        if (i.op() == Op.CALL) r &= ~CALLER_SAVED;
+                    }
+                }
+                if (r != 0 || m != 0) work.add(new long[] {p, r, m});
+            }
+        }
+    }
+
+    private void forward(int s0, int regs0, long slots0) {
+        ArrayList<long[]> work = new ArrayList<>();
+        work.add(new long[] {s0, regs0, slots0});
+        boolean first = true;
+        while (!work.isEmpty()) {
+            long[] w = work.remove(work.size() - 1);
+            int s = (int) w[0];
+            int regs = (int) w[1];
+            long slots = w[2];
+            if (!first) {
+                regs &= ~precRegs[s];
+                slots &= ~precSlots[s];
+                if (regs == 0 && slots == 0) continue;
+                precRegs[s] |= regs;
+                precSlots[s] |= slots;
+            }
+            first = false;
+            // What is precise after instruction s, given the marks before it (all of them: a mark made earlier may
+            // now flow into a copy).
+            int r = precRegs[s];
+            long m = precSlots[s];
+            Insn i = at[s];
+            int sl = slot(s);
+            switch (i.cls()) {
+                case Op.ALU, Op.ALU64 -> {
+                    int d = 1 << i.dst();
+                    if (i.op() == Op.MOV) {
+                        r &= ~d;
+                        if (i.usesSrcReg() && (precRegs[s] & 1 << i.src()) != 0) r |= d;
+                    }
+                }
+                case Op.LDX -> {
+                    r &= ~(1 << i.dst());
+                    if (sl >= 0 && i.sizeBytes() == 8 && (m & 1L << sl) != 0) r |= 1 << i.dst();
+                }
+                case Op.LD -> r &= ~(1 << i.dst());
+                case Op.ST, Op.STX -> {
+                    if (sl >= 0) {
+                        m &= ~(1L << sl);
+                        if (i.cls() == Op.STX && i.sizeBytes() == 8 && (r & 1 << i.src()) != 0) m |= 1L << sl;
+                    }
+                }
+                default -> {
+                    if (i.op() == Op.CALL) r &= ~CALLER_SAVED;
+                }
+            }
+            for (int t : successors(s, i)) {
+                if ((r & ~precRegs[t]) != 0 || (m & ~precSlots[t]) != 0) work.add(new long[] {t, r, m});
+            }
+        }
+    }
+
+    // ---- exploration ------------------------------------------------------------------------------------------------
+
+    void explore() {
+        ArrayList<Pending> stack = new ArrayList<>();
+        List<Object[]> succ = new ArrayList<>();
+        run.sink = (st0, t) -> succ.add(new Object[] {t, st0});
+        run.demands = this::demand;
+        int s = 0;
+        StaticVerifier.State st = StaticVerifier.State.entry();
+        try {
+            while (true) {
+                boolean done;
+                if (++processed > StaticVerifier.MAX_INSNS) {
+                    complete = false;
+                    note = "the exploration passed " + StaticVerifier.MAX_INSNS + " processed instructions";
+                    return;
+                }
+                Insn i = at[s];
+                if (prunePoint[s] && visited(s, st)) {
+                    done = true;
+                } else {
+                    succ.clear();
+                    run.step(s, i, st, null);
+                    if (i.isJump()) jmps++;
+                    if (succ.isEmpty()) {
+                        done = true;
+                    } else {
+                        done = false;
+                        if (succ.size() == 2) {
+                            // Taken edge first in the sink's order: it becomes the pending state.
+                            stack.add(new Pending((int) succ.get(0)[0], (StaticVerifier.State) succ.get(0)[1]));
+                            if (stack.size() > peakPending) peakPending = stack.size();
+                            if (stack.size() > StaticVerifier.MAX_PENDING_BRANCHES) {
+                                complete = false;
+                                note = "the sequence of " + stack.size() + " jumps is too complex";
+                                return;
+                            }
+                            s = (int) succ.get(1)[0];
+                            st = (StaticVerifier.State) succ.get(1)[1];
+                        } else {
+                            s = (int) succ.get(0)[0];
+                            st = (StaticVerifier.State) succ.get(0)[1];
+                        }
+                    }
+                }
+                if (done) {
+                    if (stack.isEmpty()) return;
+                    Pending p = stack.remove(stack.size() - 1);
+                    s = p.insn();
+                    st = p.st();
+                }
+            }
+        } catch (Rejection r) {
+            complete = false;
+            note = "the exploration stopped at insn " + r.problem.index() + ": " + r.problem.message();
+        } finally {
+            run.sink = null;
+            run.demands = null;
+        }
+    }
+
+    private boolean visited(int s, StaticVerifier.State cur) {
+        boolean add = jmps - prevJmps >= 2 && processed - prevInsns >= 8;
+        List<Stored> list = explored[s];
+        if (list != null) {
+            for (int k = list.size() - 1; k >= 0; k--) {
+                Stored old = list.get(k);
+                if (within(s, old.st, cur)) {
+                    old.hit++;
+                    pruned++;
+                    return true;
+                }
+                if (add) old.miss++;
+                if (old.miss > old.hit * 3 + 3) list.remove(k);
+            }
+        }
+        if (!add) return false;
+        if (list == null) explored[s] = list = new ArrayList<>(2);
+        list.add(new Stored(cur.copy()));
+        states++;
+        prevJmps = jmps;
+        prevInsns = processed;
+        return false;
+    }
+
+    // ---- state comparison -------------------------------------------------------------------------------------------
+
+    private final int[] idOld = new int[32], idCur = new int[32];
+    private int ids;
+
+    private boolean within(int s, StaticVerifier.State old, StaticVerifier.State cur) {
+        ids = 0;
+        int live = liveRegs[s], prec = precRegs[s];
+        for (int r = 0; r < 11; r++) {
+            if ((live & 1 << r) == 0) continue;
+            if (!safe(old.regs[r], cur.regs[r], (prec & 1 << r) != 0)) return false;
+        }
+        long liveM = liveSlots[s], precM = precSlots[s];
+        for (int k = 0; k < StaticVerifier.SLOTS; k++) {
+            if ((liveM & 1L << k) == 0) continue;
+            Value o = old.spill[k], c = cur.spill[k];
+            int oi = old.init[k] & 0xff, ci = cur.init[k] & 0xff;
+            if (o == null && oi == 0) continue;
+            boolean p = (precM & 1L << k) != 0;
+            if (o == null && oi != 0xff || o != null && !o.isScalar()) {
+                if (o != null) {
+                    if (c == null || !safe(o, c, p)) return false;
+                } else if (c != null ? !c.isScalar() : (ci & oi) != oi) {
+                    return false;
+                }
+                continue;
+            }
+            // Both read as scalars: a spilled scalar, or eight initialised bytes (an unknown scalar).
+            Value os = o != null ? o : Value.UNKNOWN;
+            Value cs = c != null ? c : ci == 0xff ? Value.UNKNOWN : null;
+            if (cs == null || !safe(os, cs, p)) return false;
+        }
+        return true;
+    }
+
+    private boolean safe(Value o, Value c, boolean precise) {
+        if (o.kind() == Value.Kind.NOT_INIT) return true;
+        if (c.kind() != o.kind()) return false;
+        switch (o.kind()) {
+            case SCALAR:
+                return !precise || contains(o.var(), c.var());
+            case PACKET:
+            case PACKET_META:
+                return o.range() <= c.range() && o.off() == c.off() && sameId(o.id(), c.id()) && contains(o.var(), c.var());
+            default:
+                return o.off() == c.off() && o.var().equals(c.var()) && sameId(o.id(), c.id());
+        }
+    }
+
+    private static boolean contains(Scalar o, Scalar c) {
+        return Long.compareUnsigned(o.umin(), c.umin()) <= 0 && Long.compareUnsigned(c.umax(), o.umax()) <= 0
+                && o.smin() <= c.smin() && c.smax() <= o.smax();
+    }
+
+    /** The kernel's check_ids: a consistent one-to-one mapping of old ids to current ids (0 only to 0). */
+    private boolean sameId(int o, int c) {
+        if (o == 0 || c == 0) return o == c;
+        for (int k = 0; k < ids; k++) {
+            if (idOld[k] == o) return idCur[k] == c;
+            if (idCur[k] == c) return false;
+        }
+        if (ids == idOld.length) return false;
+        idOld[ids] = o;
+        idCur[ids++] = c;
+        return true;
+    }
+}
