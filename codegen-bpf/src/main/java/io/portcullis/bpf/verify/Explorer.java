@@ -37,11 +37,16 @@ import java.util.List;
  */
 final class Explorer {
     private static final int[] NONE = new int[0];
+    static final boolean NO_LIVENESS = Boolean.getBoolean("dbg.nolive");
 
     private final StaticVerifier.Run run;
     private final Insn[] at;
     private final int n;
-    private final boolean[] prunePoint;
+    private final boolean[] prunePoint, jmpPoint;
+    /** Entries in the current path's jump history since its last stored state (the kernel's jmp_history_cnt). */
+    private int history;
+    /** The kernel forces a new stored state once a path's jump history is longer than this. */
+    private static final int MAX_HISTORY = 40;
     private final int[] liveRegs;
     private final long[] liveSlots;
     private final int[] precRegs;
@@ -50,6 +55,11 @@ final class Explorer {
     private final List<Stored>[] explored;
 
     int processed, peakPending, states, pruned;
+    /** Per instruction: times processed, and times pruned there (for comparing with a kernel log). */
+    final int[] processedAt, prunedAt;
+    /** When set, receives every processed instruction index in order (debugging against a kernel log). */
+    StringBuilder trace;
+    int debugAt = -1;
     boolean complete = true;
     String note;
 
@@ -57,12 +67,16 @@ final class Explorer {
 
     private static final class Stored {
         final StaticVerifier.State st;
+        final int step;
         int hit, miss;
 
-        Stored(StaticVerifier.State st) { this.st = st; }
+        Stored(StaticVerifier.State st, int step) {
+            this.st = st;
+            this.step = step;
+        }
     }
 
-    private record Pending(int insn, StaticVerifier.State st) {}
+    private record Pending(int insn, StaticVerifier.State st, int history) {}
 
     @SuppressWarnings("unchecked")
     Explorer(StaticVerifier.Run run) {
@@ -70,11 +84,14 @@ final class Explorer {
         this.at = run.at;
         this.n = run.n;
         prunePoint = new boolean[n];
+        jmpPoint = new boolean[n];
         liveRegs = new int[n];
         liveSlots = new long[n];
         precRegs = new int[n];
         precSlots = new long[n];
         explored = new List[n];
+        processedAt = new int[n];
+        prunedAt = new int[n];
         int[] predCount = new int[n];
         for (int s = 0; s < n; s++) {
             Insn i = at[s];
@@ -83,12 +100,12 @@ final class Explorer {
             if (i.isJump()) {
                 int op = i.op();
                 if (op == Op.CALL) {
-                    prunePoint[s + 1] = true;
+                    prunePoint[s + 1] = jmpPoint[s + 1] = true;
                 } else if (op == Op.JA) {
-                    prunePoint[Structure.target(s, i)] = true;
+                    prunePoint[Structure.target(s, i)] = jmpPoint[Structure.target(s, i)] = true;
                 } else if (op != Op.EXIT) {
                     prunePoint[s] = true;
-                    prunePoint[Structure.target(s, i)] = true;
+                    prunePoint[Structure.target(s, i)] = jmpPoint[Structure.target(s, i)] = true;
                 }
             }
         }
@@ -225,7 +242,13 @@ final class Explorer {
                         }
                     }
                     default -> {
-                        if (i.op() == Op.CALL) r &= ~CALLER_SAVED;
+                        if (i.op() == Op.CALL) {
+                            r &= ~CALLER_SAVED;
+                        } else if (Structure.branches(i) && i.op() != Op.JA && i.usesSrcReg()) {
+                            // dst <cond> src moved bounds between the two: both are needed before it.
+                            int both = 1 << i.dst() | 1 << i.src();
+                            if ((r & both) != 0) r |= both;
+                        }
                     }
                 }
                 if (r != 0 || m != 0) work.add(new long[] {p, r, m});
@@ -303,9 +326,15 @@ final class Explorer {
                     return;
                 }
                 Insn i = at[s];
+                processedAt[s]++;
+                if (trace != null) trace.append(s).append('\n');
                 if (prunePoint[s] && visited(s, st)) {
+                    prunedAt[s]++;
                     done = true;
                 } else {
+                    if (jmpPoint[s]) history++;
+                    int sl = run.slotOf[s];
+                    if (sl >= 0 && i.sizeBytes() == 8 && (i.cls() != Op.LDX || st.spill[sl] != null)) history++;
                     succ.clear();
                     run.step(s, i, st, null);
                     if (i.isJump()) jmps++;
@@ -315,7 +344,7 @@ final class Explorer {
                         done = false;
                         if (succ.size() == 2) {
                             // Taken edge first in the sink's order: it becomes the pending state.
-                            stack.add(new Pending((int) succ.get(0)[0], (StaticVerifier.State) succ.get(0)[1]));
+                            stack.add(new Pending((int) succ.get(0)[0], (StaticVerifier.State) succ.get(0)[1], history));
                             if (stack.size() > peakPending) peakPending = stack.size();
                             if (stack.size() > StaticVerifier.MAX_PENDING_BRANCHES) {
                                 complete = false;
@@ -335,6 +364,7 @@ final class Explorer {
                     Pending p = stack.remove(stack.size() - 1);
                     s = p.insn();
                     st = p.st();
+                    history = p.history();
                 }
             }
         } catch (Rejection r) {
@@ -347,15 +377,26 @@ final class Explorer {
     }
 
     private boolean visited(int s, StaticVerifier.State cur) {
-        boolean add = jmps - prevJmps >= 2 && processed - prevInsns >= 8;
+        boolean add = history > MAX_HISTORY || jmps - prevJmps >= 2 && processed - prevInsns >= 8;
         List<Stored> list = explored[s];
         if (list != null) {
             for (int k = list.size() - 1; k >= 0; k--) {
                 Stored old = list.get(k);
                 if (within(s, old.st, cur)) {
+                    if (trace != null && s == debugAt) {
+                        trace.append("# pruned at ").append(s).append(" step ").append(processed).append(" by state stored at step ").append(old.step).append(" live=").append(Integer.toBinaryString(liveRegs[s]))
+                                .append(" prec=").append(Integer.toBinaryString(precRegs[s])).append(" slots=").append(Long.toHexString(liveSlots[s]))
+                                .append(" precslots=").append(Long.toHexString(precSlots[s])).append("\n# old ")
+                                .append(dbg(old.st.regs)).append("\n# cur ").append(dbg(cur.regs)).append('\n');
+                    }
                     old.hit++;
                     pruned++;
                     return true;
+                }
+                if (trace != null && s == debugAt) {
+                    trace.append("# miss at ").append(s).append(" step ").append(processed).append(" vs state of step ").append(old.step)
+                            .append(" prec=").append(Integer.toBinaryString(precRegs[s])).append("\n# old ").append(dbg(old.st.regs))
+                            .append("\n# cur ").append(dbg(cur.regs)).append('\n');
                 }
                 if (add) old.miss++;
                 if (old.miss > old.hit * 3 + 3) list.remove(k);
@@ -363,26 +404,38 @@ final class Explorer {
         }
         if (!add) return false;
         if (list == null) explored[s] = list = new ArrayList<>(2);
-        list.add(new Stored(cur.copy()));
+        list.add(new Stored(cur.copy(), processed));
         states++;
+        history = 0;
         prevJmps = jmps;
         prevInsns = processed;
         return false;
     }
 
+    private static String dbg(Value[] r) {
+        StringBuilder sb = new StringBuilder();
+        for (int k = 0; k < r.length; k++) {
+            sb.append(" r").append(k).append('=').append(r[k]);
+            if (r[k].isScalar()) sb.append("{id=").append(Integer.toHexString(r[k].id())).append(",off=").append(r[k].off())
+                    .append(",tv=").append(Long.toHexString(r[k].var().tv())).append(",tm=").append(Long.toHexString(r[k].var().tm())).append('}');
+        }
+        return sb.toString();
+    }
+
     // ---- state comparison -------------------------------------------------------------------------------------------
 
-    private final int[] idOld = new int[32], idCur = new int[32];
+    private final int[] idOld = new int[64], idCur = new int[64];
     private int ids;
 
     private boolean within(int s, StaticVerifier.State old, StaticVerifier.State cur) {
         ids = 0;
-        int live = liveRegs[s], prec = precRegs[s];
+        tmpId = 0;
+        int live = NO_LIVENESS ? -1 : liveRegs[s], prec = precRegs[s];
         for (int r = 0; r < 11; r++) {
             if ((live & 1 << r) == 0) continue;
             if (!safe(old.regs[r], cur.regs[r], (prec & 1 << r) != 0)) return false;
         }
-        long liveM = liveSlots[s], precM = precSlots[s];
+        long liveM = NO_LIVENESS || Boolean.getBoolean("dbg.nostacklive") ? -1L : liveSlots[s], precM = precSlots[s];
         for (int k = 0; k < StaticVerifier.SLOTS; k++) {
             if ((liveM & 1L << k) == 0) continue;
             Value o = old.spill[k], c = cur.spill[k];
@@ -410,7 +463,10 @@ final class Explorer {
         if (c.kind() != o.kind()) return false;
         switch (o.kind()) {
             case SCALAR:
-                return !precise || contains(o.var(), c.var());
+                if (!precise) return true;
+                if ((o.id() & Value.ADD_CONST) != (c.id() & Value.ADD_CONST)) return false;
+                if ((o.id() & Value.ADD_CONST) != 0 && o.off() != c.off()) return false;
+                return scalarId(o.id(), c.id()) && contains(o.var(), c.var());
             case PACKET:
             case PACKET_META:
                 return o.range() <= c.range() && o.off() == c.off() && sameId(o.id(), c.id()) && contains(o.var(), c.var());
@@ -421,8 +477,16 @@ final class Explorer {
 
     private static boolean contains(Scalar o, Scalar c) {
         return Long.compareUnsigned(o.umin(), c.umin()) <= 0 && Long.compareUnsigned(c.umax(), o.umax()) <= 0
-                && o.smin() <= c.smin() && c.smax() <= o.smax();
+                && o.smin() <= c.smin() && c.smax() <= o.smax() && o.tnumContains(c);
     }
+
+    /** The kernel's check_scalar_ids: an unlinked current scalar gets a fresh id of its own. */
+    private boolean scalarId(int o, int c) {
+        if (o == 0) return true;
+        return sameId(o & ~Value.ADD_CONST, c == 0 ? --tmpId : c & ~Value.ADD_CONST);
+    }
+
+    private int tmpId;
 
     /** The kernel's check_ids: a consistent one-to-one mapping of old ids to current ids (0 only to 0). */
     private boolean sameId(int o, int c) {

@@ -128,6 +128,8 @@ public final class StaticVerifier {
         /** In path mode: told of each use that makes the kernel need a scalar's exact value (insn, register). */
         Demand demands;
         Complexity estimate;
+        /** Path mode: the next id for linked scalars. */
+        int nextScalarId = 1 << 28;
 
         Run(List<Insn> insns, ProgramType type) {
             this.insns = insns;
@@ -251,6 +253,11 @@ public final class StaticVerifier {
                     Scalar r = signExtend(v, i.off());
                     st.regs[d] = Value.scalar(wide ? r : r.zext32());
                 } else if (wide) {
+                    if (sink != null && src.isScalar() && src.id() == 0 && !src.var().isConst()) {
+                        // Path mode: the copy and its source are linked scalars (the kernel's scalar ids).
+                        src = src.withScalarId(nextScalarId++, 0);
+                        st.regs[i.src()] = src;
+                    }
                     st.regs[d] = src;
                 } else {
                     // A 32-bit copy of a pointer is an unknown scalar (the kernel allows it as root).
@@ -270,6 +277,13 @@ public final class StaticVerifier {
             Value src = i.usesSrcReg() ? typed(s, st, i.src()) : Value.constant(wide ? i.imm32() : i.imm32() & Scalar.U32_MAX);
             if (dst.isScalar() && src.isScalar()) {
                 st.regs[d] = Value.scalar(scalarOp(s, i, dst.var(), src.var(), wide));
+                if (sink != null && op == Op.ADD && wide && dst.id() != 0 && src.var().isConst()) {
+                    // rX += K keeps rX linked to its copies, once (the kernel's BPF_ADD_CONST).
+                    long k = src.var().umin();
+                    if ((dst.id() & Value.ADD_CONST) == 0 && k >= 0 && k <= Integer.MAX_VALUE) {
+                        st.regs[d] = st.regs[d].withScalarId(dst.id() | Value.ADD_CONST, (int) k);
+                    }
+                }
                 return;
             }
             if (demands != null && i.usesSrcReg()) {
@@ -509,6 +523,10 @@ public final class StaticVerifier {
                     int a = stackAccess(s, d, p, i.off(), size);
                     int slot = (a + STACK_SIZE) / 8, b = (a + STACK_SIZE) % 8;
                     if (size == 8) {
+                        if (sink != null && !imm && val.isScalar() && val.id() == 0 && !val.var().isConst()) {
+                            val = val.withScalarId(nextScalarId++, 0);
+                            st.regs[i.src()] = val;
+                        }
                         st.spill[slot] = val;
                         st.init[slot] = (byte) 0xff;
                     } else {
@@ -575,8 +593,9 @@ public final class StaticVerifier {
         }
 
         void setScalars(State st, Insn i, Scalar[] r) {
-            if (i.cls() == Op.JMP || r[0].fits32()) st.regs[i.dst()] = Value.scalar(r[0]);
-            if (i.usesSrcReg() && (i.cls() == Op.JMP || r[1].fits32())) st.regs[i.src()] = Value.scalar(r[1]);
+            // A refined register keeps its identity (its links to copies, in path mode).
+            if (i.cls() == Op.JMP || r[0].fits32()) st.regs[i.dst()] = st.regs[i.dst()].withVar(r[0]);
+            if (i.usesSrcReg() && (i.cls() == Op.JMP || r[1].fits32())) st.regs[i.src()] = st.regs[i.src()].withVar(r[1]);
         }
 
         /** pkt vs pkt_end: proves a range on the branch where the pointer is at or below the end. */
