@@ -37,7 +37,6 @@ import java.util.List;
  */
 final class Explorer {
     private static final int[] NONE = new int[0];
-    static final boolean NO_LIVENESS = Boolean.getBoolean("dbg.nolive");
 
     private final StaticVerifier.Run run;
     private final Insn[] at;
@@ -49,8 +48,6 @@ final class Explorer {
     private static final int MAX_HISTORY = 40;
     private final int[] liveRegs;
     private final long[] liveSlots;
-    private final int[] precRegs;
-    private final long[] precSlots;
     private final int[][] preds;
     private final List<Stored>[] explored;
 
@@ -59,24 +56,42 @@ final class Explorer {
     final int[] processedAt, prunedAt;
     /** When set, receives every processed instruction index in order (debugging against a kernel log). */
     StringBuilder trace;
-    int debugAt = -1;
     boolean complete = true;
     String note;
 
     private int jmps, prevJmps, prevInsns;
 
+    /** A checkpoint: a state stored at a prune point, with the path segment that led to it from its parent. */
     private static final class Stored {
         final StaticVerifier.State st;
         final int step;
-        int hit, miss;
+        final Stored parent;
+        final int[] seg;
+        int precR, hit, miss;
+        long precS;
 
-        Stored(StaticVerifier.State st, int step) {
+        Stored(StaticVerifier.State st, int step, Stored parent, int[] seg, int precR, long precS) {
             this.st = st;
             this.step = step;
+            this.parent = parent;
+            this.seg = seg;
+            this.precR = precR;
+            this.precS = precS;
         }
     }
 
-    private record Pending(int insn, StaticVerifier.State st, int history) {}
+    private record Pending(int insn, StaticVerifier.State st, int history, Stored last, int[] seg, int precR, long precS) {}
+
+    // The current path: its last checkpoint, the instructions since (the checkpoint's own first), its precise flags.
+    private Stored last;
+    private int[] seg = new int[64];
+    private int segLen, curPR;
+    private long curPS;
+
+    private void append(int s) {
+        if (segLen == seg.length) seg = Arrays.copyOf(seg, segLen * 2);
+        seg[segLen++] = s;
+    }
 
     @SuppressWarnings("unchecked")
     Explorer(StaticVerifier.Run run) {
@@ -87,8 +102,6 @@ final class Explorer {
         jmpPoint = new boolean[n];
         liveRegs = new int[n];
         liveSlots = new long[n];
-        precRegs = new int[n];
-        precSlots = new long[n];
         explored = new List[n];
         processedAt = new int[n];
         prunedAt = new int[n];
@@ -194,117 +207,122 @@ final class Explorer {
 
     // ---- precision --------------------------------------------------------------------------------------------------
 
-    /** A demand for the exact value of register {@code reg} at instruction {@code s}. */
-    void demand(int s, int reg) {
-        if ((precRegs[s] & 1 << reg) != 0) return;
-        backward(s, 1 << reg, 0);
-        forward(s, 1 << reg, 0);
-    }
+    private int bR;
+    private long bS;
 
-    private void backward(int s0, int regs0, long slots0) {
-        ArrayList<long[]> work = new ArrayList<>();
-        work.add(new long[] {s0, regs0, slots0});
-        while (!work.isEmpty()) {
-            long[] w = work.remove(work.size() - 1);
-            int s = (int) w[0];
-            int regs = (int) w[1] & ~precRegs[s];
-            long slots = w[2] & ~precSlots[s];
-            if (regs == 0 && slots == 0) continue;
-            precRegs[s] |= regs;
-            precSlots[s] |= slots;
-            for (int p : preds[s]) {
-                int r = regs;
-                long m = slots;
-                Insn i = at[p];
-                int sl = slot(p);
-                switch (i.cls()) {
-                    case Op.ALU, Op.ALU64 -> {
-                        int d = 1 << i.dst();
-                        if ((r & d) != 0 && i.op() == Op.MOV) {
-                            r &= ~d;
-                            if (i.usesSrcReg()) r |= 1 << i.src();
-                        } else if ((r & d) != 0 && i.usesSrcReg() && i.op() != Op.NEG && i.op() != Op.END) {
-                            r |= 1 << i.src();
-                        }
-                    }
-                    case Op.LDX -> {
-                        int d = 1 << i.dst();
-                        if ((r & d) != 0) {
-                            r &= ~d;
-                            if (sl >= 0 && i.sizeBytes() == 8) m |= 1L << sl;
-                        }
-                    }
-                    case Op.LD -> r &= ~(1 << i.dst());
-                    case Op.ST, Op.STX -> {
-                        if (sl >= 0 && (m & 1L << sl) != 0 && i.sizeBytes() == 8) {
-                            m &= ~(1L << sl);
-                            if (i.cls() == Op.STX) r |= 1 << i.src();
-                        }
-                    }
-                    default -> {
-                        if (i.op() == Op.CALL) {
-                            r &= ~CALLER_SAVED;
-                        } else if (Structure.branches(i) && i.op() != Op.JA && i.usesSrcReg()) {
-                            // dst <cond> src moved bounds between the two: both are needed before it.
-                            int both = 1 << i.dst() | 1 << i.src();
-                            if ((r & both) != 0) r |= both;
-                        }
-                    }
+    /** What must be precise before instruction {@code p}, given what must be precise after it (backtrack_insn). */
+    private void backStep(int p, int r, long m) {
+        Insn i = at[p];
+        int sl = slot(p);
+        switch (i.cls()) {
+            case Op.ALU, Op.ALU64 -> {
+                int d = 1 << i.dst();
+                if ((r & d) != 0 && i.op() == Op.MOV) {
+                    r &= ~d;
+                    if (i.usesSrcReg()) r |= 1 << i.src();
+                } else if ((r & d) != 0 && i.usesSrcReg() && i.op() != Op.NEG && i.op() != Op.END) {
+                    r |= 1 << i.src();
                 }
-                if (r != 0 || m != 0) work.add(new long[] {p, r, m});
+            }
+            case Op.LDX -> {
+                int d = 1 << i.dst();
+                if ((r & d) != 0) {
+                    r &= ~d;
+                    if (sl >= 0 && i.sizeBytes() == 8) m |= 1L << sl;
+                }
+            }
+            case Op.LD -> r &= ~(1 << i.dst());
+            case Op.ST, Op.STX -> {
+                if (sl >= 0 && (m & 1L << sl) != 0 && i.sizeBytes() == 8) {
+                    m &= ~(1L << sl);
+                    if (i.cls() == Op.STX) r |= 1 << i.src();
+                }
+            }
+            default -> {
+                if (i.op() == Op.CALL) {
+                    r &= ~CALLER_SAVED;
+                } else if (Structure.branches(i) && i.op() != Op.JA && i.usesSrcReg()) {
+                    // dst <cond> src moved bounds between the two: both are needed before it.
+                    int both = 1 << i.dst() | 1 << i.src();
+                    if ((r & both) != 0) r |= both;
+                }
             }
         }
+        bR = r;
+        bS = m;
     }
 
-    private void forward(int s0, int regs0, long slots0) {
-        ArrayList<long[]> work = new ArrayList<>();
-        work.add(new long[] {s0, regs0, slots0});
-        boolean first = true;
-        while (!work.isEmpty()) {
-            long[] w = work.remove(work.size() - 1);
-            int s = (int) w[0];
-            int regs = (int) w[1];
-            long slots = w[2];
-            if (!first) {
-                regs &= ~precRegs[s];
-                slots &= ~precSlots[s];
-                if (regs == 0 && slots == 0) continue;
-                precRegs[s] |= regs;
-                precSlots[s] |= slots;
-            }
-            first = false;
-            // What is precise after instruction s, given the marks before it (all of them: a mark made earlier may
-            // now flow into a copy).
-            int r = precRegs[s];
-            long m = precSlots[s];
-            Insn i = at[s];
-            int sl = slot(s);
-            switch (i.cls()) {
-                case Op.ALU, Op.ALU64 -> {
-                    int d = 1 << i.dst();
-                    if (i.op() == Op.MOV) {
-                        r &= ~d;
-                        if (i.usesSrcReg() && (precRegs[s] & 1 << i.src()) != 0) r |= d;
-                    }
-                }
-                case Op.LDX -> {
-                    r &= ~(1 << i.dst());
-                    if (sl >= 0 && i.sizeBytes() == 8 && (m & 1L << sl) != 0) r |= 1 << i.dst();
-                }
-                case Op.LD -> r &= ~(1 << i.dst());
-                case Op.ST, Op.STX -> {
-                    if (sl >= 0) {
-                        m &= ~(1L << sl);
-                        if (i.cls() == Op.STX && i.sizeBytes() == 8 && (r & 1 << i.src()) != 0) m |= 1L << sl;
-                    }
-                }
-                default -> {
-                    if (i.op() == Op.CALL) r &= ~CALLER_SAVED;
+    /** The precise flags of the current state after instruction {@code s} (flags travel with copies, spills and fills). */
+    private void forwardStep(int s, StaticVerifier.State before) {
+        Insn i = at[s];
+        int r = curPR;
+        long m = curPS;
+        int sl = slot(s);
+        switch (i.cls()) {
+            case Op.ALU, Op.ALU64 -> {
+                int d = 1 << i.dst();
+                if (i.op() == Op.MOV) {
+                    r &= ~d;
+                    if (i.usesSrcReg() && i.cls() == Op.ALU64 && (curPR & 1 << i.src()) != 0) r |= d;
                 }
             }
-            for (int t : successors(s, i)) {
-                if ((r & ~precRegs[t]) != 0 || (m & ~precSlots[t]) != 0) work.add(new long[] {t, r, m});
+            case Op.LDX -> {
+                r &= ~(1 << i.dst());
+                if (sl >= 0 && i.sizeBytes() == 8 && (m & 1L << sl) != 0 && before.spill[sl] != null) r |= 1 << i.dst();
             }
+            case Op.LD -> r &= ~(1 << i.dst());
+            case Op.ST, Op.STX -> {
+                if (sl >= 0) {
+                    m &= ~(1L << sl);
+                    if (i.cls() == Op.STX && i.sizeBytes() == 8 && (r & 1 << i.src()) != 0) m |= 1L << sl;
+                }
+            }
+            default -> {
+                if (i.op() == Op.CALL) r &= ~CALLER_SAVED;
+            }
+        }
+        curPR = r;
+        curPS = m;
+    }
+
+    /** A use at the current instruction that needs register {@code reg} exactly: the kernel's mark_chain_precision. */
+    void demand(int s, int reg) {
+        int bit = 1 << reg;
+        if ((curPR & bit) != 0) return;
+        curPR |= bit;
+        backtrack(segLen - 1, bit, 0);
+    }
+
+    /**
+     * Walks the current path back from {@code seg[end - 1]}, through the stored states (checkpoints) it passed, marking
+     * the values the demanded ones were computed from precise in each checkpoint, until nothing is left to mark or a
+     * checkpoint already had them.
+     */
+    private void backtrack(int end, int regs, long slots) {
+        int[] sg = seg;
+        int len = end;
+        Stored c = last;
+        while (true) {
+            for (int k = len - 1; k >= 0 && (regs != 0 || slots != 0); k--) {
+                backStep(sg[k], regs, slots);
+                regs = bR;
+                slots = bS;
+            }
+            if (c == null || regs == 0 && slots == 0) return;
+            for (int r = 0; r < 11; r++) {
+                if ((regs & 1 << r) != 0 && !c.st.regs[r].isScalar()) regs &= ~(1 << r);
+            }
+            for (int k = 0; k < StaticVerifier.SLOTS; k++) {
+                if ((slots & 1L << k) != 0 && (c.st.spill[k] == null || !c.st.spill[k].isScalar())) slots &= ~(1L << k);
+            }
+            regs &= ~c.precR;
+            slots &= ~c.precS;
+            if (regs == 0 && slots == 0) return;
+            c.precR |= regs;
+            c.precS |= slots;
+            sg = c.seg;
+            len = sg.length;
+            c = c.parent;
         }
     }
 
@@ -332,11 +350,14 @@ final class Explorer {
                     prunedAt[s]++;
                     done = true;
                 } else {
+                    append(s);
                     if (jmpPoint[s]) history++;
                     int sl = run.slotOf[s];
                     if (sl >= 0 && i.sizeBytes() == 8 && (i.cls() != Op.LDX || st.spill[sl] != null)) history++;
                     succ.clear();
+                    StaticVerifier.State before = st;
                     run.step(s, i, st, null);
+                    forwardStep(s, before);
                     if (i.isJump()) jmps++;
                     if (succ.isEmpty()) {
                         done = true;
@@ -344,7 +365,8 @@ final class Explorer {
                         done = false;
                         if (succ.size() == 2) {
                             // Taken edge first in the sink's order: it becomes the pending state.
-                            stack.add(new Pending((int) succ.get(0)[0], (StaticVerifier.State) succ.get(0)[1], history));
+                            stack.add(new Pending((int) succ.get(0)[0], (StaticVerifier.State) succ.get(0)[1], history, last,
+                                    Arrays.copyOf(seg, segLen), curPR, curPS));
                             if (stack.size() > peakPending) peakPending = stack.size();
                             if (stack.size() > StaticVerifier.MAX_PENDING_BRANCHES) {
                                 complete = false;
@@ -365,6 +387,11 @@ final class Explorer {
                     s = p.insn();
                     st = p.st();
                     history = p.history();
+                    last = p.last();
+                    seg = p.seg();
+                    segLen = seg.length;
+                    curPR = p.precR();
+                    curPS = p.precS();
                 }
             }
         } catch (Rejection r) {
@@ -376,27 +403,30 @@ final class Explorer {
         }
     }
 
+    /** A prune: what the old state needed exact, the current path needs exact too (the kernel's propagate_precision). */
+    private void propagate(int s, Stored old) {
+        int regs = old.precR & liveRegs[s] & ~curPR;
+        long slots = old.precS & liveSlots[s] & ~curPS;
+        for (int r = 0; r < 11; r++) if ((regs & 1 << r) != 0 && !old.st.regs[r].isScalar()) regs &= ~(1 << r);
+        if (regs == 0 && slots == 0) return;
+        curPR |= regs;
+        curPS |= slots;
+        backtrack(segLen, regs, slots);
+    }
+
     private boolean visited(int s, StaticVerifier.State cur) {
         boolean add = history > MAX_HISTORY || jmps - prevJmps >= 2 && processed - prevInsns >= 8;
         List<Stored> list = explored[s];
         if (list != null) {
             for (int k = list.size() - 1; k >= 0; k--) {
                 Stored old = list.get(k);
+                oldPR = old.precR;
+                oldPS = old.precS;
                 if (within(s, old.st, cur)) {
-                    if (trace != null && s == debugAt) {
-                        trace.append("# pruned at ").append(s).append(" step ").append(processed).append(" by state stored at step ").append(old.step).append(" live=").append(Integer.toBinaryString(liveRegs[s]))
-                                .append(" prec=").append(Integer.toBinaryString(precRegs[s])).append(" slots=").append(Long.toHexString(liveSlots[s]))
-                                .append(" precslots=").append(Long.toHexString(precSlots[s])).append("\n# old ")
-                                .append(dbg(old.st.regs)).append("\n# cur ").append(dbg(cur.regs)).append('\n');
-                    }
                     old.hit++;
                     pruned++;
+                    propagate(s, old);
                     return true;
-                }
-                if (trace != null && s == debugAt) {
-                    trace.append("# miss at ").append(s).append(" step ").append(processed).append(" vs state of step ").append(old.step)
-                            .append(" prec=").append(Integer.toBinaryString(precRegs[s])).append("\n# old ").append(dbg(old.st.regs))
-                            .append("\n# cur ").append(dbg(cur.regs)).append('\n');
                 }
                 if (add) old.miss++;
                 if (old.miss > old.hit * 3 + 3) list.remove(k);
@@ -404,22 +434,19 @@ final class Explorer {
         }
         if (!add) return false;
         if (list == null) explored[s] = list = new ArrayList<>(2);
-        list.add(new Stored(cur.copy(), processed));
+        Stored c = new Stored(cur.copy(), processed, last, Arrays.copyOf(seg, segLen), curPR, curPS);
+        list.add(c);
+        last = c;
+        segLen = 0;
+        // The kernel forgets the precise marks the current state inherited once it is stored (they live on in the
+        // checkpoint; a later use marks them again by backtracking).
+        curPR = 0;
+        curPS = 0;
         states++;
         history = 0;
         prevJmps = jmps;
         prevInsns = processed;
         return false;
-    }
-
-    private static String dbg(Value[] r) {
-        StringBuilder sb = new StringBuilder();
-        for (int k = 0; k < r.length; k++) {
-            sb.append(" r").append(k).append('=').append(r[k]);
-            if (r[k].isScalar()) sb.append("{id=").append(Integer.toHexString(r[k].id())).append(",off=").append(r[k].off())
-                    .append(",tv=").append(Long.toHexString(r[k].var().tv())).append(",tm=").append(Long.toHexString(r[k].var().tm())).append('}');
-        }
-        return sb.toString();
     }
 
     // ---- state comparison -------------------------------------------------------------------------------------------
@@ -430,12 +457,12 @@ final class Explorer {
     private boolean within(int s, StaticVerifier.State old, StaticVerifier.State cur) {
         ids = 0;
         tmpId = 0;
-        int live = NO_LIVENESS ? -1 : liveRegs[s], prec = precRegs[s];
+        int live = liveRegs[s], prec = oldPR;
         for (int r = 0; r < 11; r++) {
             if ((live & 1 << r) == 0) continue;
             if (!safe(old.regs[r], cur.regs[r], (prec & 1 << r) != 0)) return false;
         }
-        long liveM = NO_LIVENESS || Boolean.getBoolean("dbg.nostacklive") ? -1L : liveSlots[s], precM = precSlots[s];
+        long liveM = liveSlots[s], precM = oldPS;
         for (int k = 0; k < StaticVerifier.SLOTS; k++) {
             if ((liveM & 1L << k) == 0) continue;
             Value o = old.spill[k], c = cur.spill[k];
@@ -486,7 +513,8 @@ final class Explorer {
         return sameId(o & ~Value.ADD_CONST, c == 0 ? --tmpId : c & ~Value.ADD_CONST);
     }
 
-    private int tmpId;
+    private int tmpId, oldPR;
+    private long oldPS;
 
     /** The kernel's check_ids: a consistent one-to-one mapping of old ids to current ids (0 only to 0). */
     private boolean sameId(int o, int c) {
