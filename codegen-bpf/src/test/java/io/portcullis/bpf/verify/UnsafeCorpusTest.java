@@ -92,6 +92,42 @@ class UnsafeCorpusTest {
                 + " accepted by both, " + stricter + " rejected only by us (stricter than a privileged kernel, by design)");
     }
 
+    /**
+     * The complexity estimate against the kernel's processed count on the corpus programs made to stress it: the
+     * 8000-branch chain and the 2^14 diamonds (accepted: the ratio must lie in the same band as for emitted objects),
+     * and the two past the limits (both must fail the same limit, the kernel at 1,000,001 processed or 8193 jumps).
+     */
+    @Test
+    void complexityEstimateAgreesWithTheKernelOnTheCorpus() {
+        List<String> lines = new ArrayList<>();
+        Bpf.Availability a = Bpf.availability();
+        for (UnsafeCorpus.Entry e : UnsafeCorpus.all()) {
+            if (!e.name().contains("pending branches") && !e.name().contains("paths")) continue;
+            Verification v = StaticVerifier.verify(e.code(), e.type());
+            Complexity c = v.complexity();
+            assertTrue(c != null, e.name());
+            if (e.reason() == Reason.COMPLEXITY) assertTrue(c.processed() > StaticVerifier.MAX_INSNS, e.name() + ": " + c);
+            if (e.reason() == Reason.JUMP_SEQUENCE) assertEquals(StaticVerifier.MAX_PENDING_BRANCHES + 1, c.peakPending(), e.name());
+            if (e.reason() == null) assertTrue(c.complete(), e.name() + ": " + c.note());
+            String line = e.name() + ": estimate " + c.processed() + " processed, peak " + c.peakPending() + " pending";
+            if (a.available()) {
+                KernelVerifier.Verification k = KernelVerifier.verify(ProgramImage.of(e.code(), e.type().target(), "GPL", "corpus"));
+                line += "; kernel " + k.processed();
+                if (e.reason() == null) {
+                    double r = (double) c.processed() / k.processed();
+                    line += String.format(" (ratio %.3f)", r);
+                    assertTrue(r >= 0.85 && r <= 1.35, line);
+                } else if (e.reason() == Reason.COMPLEXITY) {
+                    assertTrue(k.log().contains("BPF program is too large"), e.name() + ": " + k.log().lines().reduce((x, y) -> y).orElse(""));
+                }
+            }
+            lines.add(line);
+        }
+        assertEquals(4, lines.size(), "the four complexity corpus programs");
+        lines.forEach(l -> System.out.println("complexity corpus: " + l));
+        Assumptions.assumeTrue(a.available(), "comparison with the kernel's processed count skipped: " + a.reason());
+    }
+
     /** What the kernel's log says for each defect (Linux 6.x wording), so that both reject for the same reason. */
     private static final java.util.Map<Reason, java.util.regex.Pattern> KERNEL_SAYS = new java.util.EnumMap<>(Reason.class);
 
