@@ -18,22 +18,26 @@ import java.util.List;
  * <p><b>Pruning.</b> Prune points as the kernel's {@code check_cfg} marks them: conditional jumps, their targets, the
  * targets of {@code ja}, and the instruction after a call. At a prune point the current state is compared with the
  * states stored there (newest first); a stored state that is "within" the current one ends the path. A new state is
- * stored only after at least 2 jumps and 8 instructions since the last one stored, and a stored state is dropped once
- * its misses exceed 3 x hits + 3, as the kernel's heuristics do.
+ * stored after at least 2 jumps and 8 instructions since the last one stored, or when the path's jump history (jump
+ * targets reached, 8-byte spills and fills) passed 40 entries; a stored state is dropped once its misses exceed
+ * 3 x hits + 3. These are the kernel's heuristics.
  *
  * <p><b>Within.</b> Per live register and live stack slot (liveness: a backward dataflow over the DAG, as 6.15+ kernels
  * compute it statically; dead ones are ignored): an uninitialised old value matches anything; a scalar matches any
- * scalar unless it is <em>precise</em>, then the old ranges must contain the new ones; a packet pointer needs the same
- * offset, at least the old proven range, a containing variable part and a consistent id mapping; other pointers must be
- * equal. A spilled scalar and 8 initialised bytes both read as a scalar.
+ * scalar unless it is <em>precise</em> in the old state, then the old ranges and known bits must contain the new ones
+ * and its links to other scalars (ids, {@code +K} copies) must map consistently; a packet pointer needs the same offset,
+ * at least the old proven range, a containing variable part and a consistent id mapping; other pointers must be equal.
+ * A spilled scalar and 8 initialised bytes both read as a scalar.
  *
- * <p><b>Precision</b> (conservative, static). The kernel marks a scalar precise, backwards along the path that needed
- * it, when a branch on it was decided, when it is added to a pointer, and for the cgroup_skb return value. Here each
- * such demand marks the register precise at that instruction in a per-instruction table, and the mark is spread
- * backwards along the data flow on every path (copies, ALU on the register, fills from and spills to stack slots;
- * stopping at constants and at loads from the packet or the context) and forwards along every path until the value is
- * replaced. The table only grows, so a stored state is compared exactly wherever the kernel could have marked the
- * scalar precise: pruning is never assumed where the kernel might not prune, and the estimate errs upwards.
+ * <p><b>Precision</b>, per path as the kernel tracks it. A use that needs a scalar's value (a branch decided from it, an
+ * addition to a pointer, the cgroup_skb return value) marks it precise in the current state and backtracks along the
+ * current path: through the instructions since the last stored state (copies, ALU, fills and spills; both operands of
+ * a register comparison; stopping at constants and at packet or context loads), then through each stored state on the
+ * path (its parent chain), marking the scalars it needs there, until nothing new is marked. A prune copies the old
+ * state's precise marks into the current path the same way ({@code propagate_precision}). When a state is stored, the
+ * current state forgets its inherited marks ({@code mark_all_scalars_imprecise}). Not modelled: the refinement of
+ * linked copies at a branch ({@code sync_linked_regs}) and its precision links, the {@code BEYOND_PKT_END} ranges, and
+ * {@code clear_singular_ids} (newer kernels than 6.18).
  */
 final class Explorer {
     private static final int[] NONE = new int[0];
