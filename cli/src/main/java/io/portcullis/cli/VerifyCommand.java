@@ -110,6 +110,15 @@ final class VerifyCommand {
                 String what = where + " (" + p.name() + ", " + p.type().displayName() + ", " + v.slots() + " insns)";
                 if (v.accepted()) {
                     out.printf("%s: accepted by the static verifier (%d analysed, %.1f ms)%n", what, v.analysed(), v.nanos() / 1e6);
+                    io.portcullis.bpf.verify.Complexity c = v.complexity();
+                    if (c != null) {
+                        out.printf("%s: complexity estimate: %d instructions processed by the kernel's verifier (limit %d), "
+                                + "%d pending branches at most (limit %d)%s%n", where, c.processed(),
+                                io.portcullis.bpf.verify.StaticVerifier.MAX_INSNS, c.peakPending(),
+                                io.portcullis.bpf.verify.StaticVerifier.MAX_PENDING_BRANCHES,
+                                c.complete() ? "" : " (incomplete: " + c.note() + ")");
+                        if (c.nearLimit()) out.println(where + ": warning: the estimate is within 10% of the kernel's limit; it may refuse the program");
+                    }
                 } else {
                     rejected = true;
                     out.println(what + ": REJECTED by the static verifier");

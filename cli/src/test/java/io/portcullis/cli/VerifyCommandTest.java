@@ -57,6 +57,8 @@ class VerifyCommandTest {
         Run r = run("verify", "--kernel=never", object("xdp.o", "xdp", CHECKED).toString());
         assertEquals(Main.OK, r.code(), r.out() + r.err());
         assertTrue(r.out().contains("section xdp (prog, xdp, 10 insns): accepted by the static verifier"), r.out());
+        assertTrue(r.out().matches("(?s).*section xdp: complexity estimate: \\d+ instructions processed by the kernel's verifier "
+                + "\\(limit 1000000\\), \\d+ pending branches at most \\(limit 8192\\).*"), r.out());
         // libbpf's "classifier" section is a tc program, whose context is __sk_buff: offset 0 is skb->len, a number.
         Run tc = run("verify", "--kernel", "never", object("tc.o", "classifier", CHECKED).toString());
         assertEquals(Main.FINDINGS, tc.code(), tc.out());

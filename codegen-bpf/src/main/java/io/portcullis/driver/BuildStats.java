@@ -24,7 +24,13 @@ import java.util.Locale;
  * @param globalData   sizes of the global-data sections ({@code .rodata}, {@code .data}, {@code .bss}) and of {@code .maps}
  */
 public record BuildStats(String policy, Path object, Target target, int instructions, int processed, String notVerified,
-                         int stackBytes, int longestJump, int farJumps, List<Section> globalData) {
+                         int stackBytes, int longestJump, int farJumps, List<Section> globalData, int estimated) {
+
+    /** These figures with the static verifier's estimate of the kernel's processed count (-1: none). */
+    public BuildStats withEstimate(int e) {
+        return new BuildStats(policy, object, target, instructions, processed, notVerified, stackBytes, longestJump, farJumps,
+                globalData, e);
+    }
 
     /** A data section the loader turns into a map, and its size in bytes. */
     public record Section(String name, long bytes) {}
@@ -66,7 +72,7 @@ public record BuildStats(String policy, Path object, Target target, int instruct
         for (String name : DATA_SECTIONS) f.sectionHeader(name).ifPresent(s -> data.add(new Section(name, s.size())));
         int processed = v != null && v.status() == KernelVerifier.Status.ACCEPTED ? v.processed() : -1;
         return new BuildStats(policy, object, target, slots, processed, processed >= 0 ? null : notVerified,
-                Math.max(stack, 0), longest, far, List.copyOf(data));
+                Math.max(stack, 0), longest, far, List.copyOf(data), -1);
     }
 
     /** Follows {@code rX = r10} and {@code rX += K}; any other write to rX forgets it. */
@@ -90,6 +96,7 @@ public record BuildStats(String policy, Path object, Target target, int instruct
         line(sb, "instructions", instructions, Limits.PROGRAM_LENGTH, "BPF_COMPLEXITY_LIMIT_INSNS");
         if (processed >= 0) line(sb, "verifier processed", processed, Limits.PROCESSED, "BPF_COMPLEXITY_LIMIT_INSNS");
         else sb.append(String.format(Locale.ROOT, "  %-19s not verified: %s%n", "verifier processed", oneLine(notVerified)));
+        if (estimated >= 0) line(sb, "estimated processed", estimated, Limits.PROCESSED, "static verifier's estimate");
         line(sb, "stack bytes", stackBytes, Limits.STACK, "MAX_BPF_STACK");
         line(sb, "longest jump", longestJump, Limits.JUMP_OFFSET, "signed 16-bit offset");
         if (farJumps > 0) {

@@ -54,7 +54,8 @@ final class Builder {
                 }
                 continue;
             }
-            String unsafe = StaticCheck.problems(object, policy.target());
+            StaticCheck.Result checked = StaticCheck.check(object, policy.target());
+            String unsafe = checked.problem();
             if (unsafe != null) {
                 diagnostics.add(finding(policy, Codes.UNSAFE_PROGRAM, "the static verifier rejected the compiled program: " + unsafe,
                         "the object was not written; this is a Portcullis bug: report the policy to the Portcullis developers"));
@@ -103,7 +104,7 @@ final class Builder {
                 throw new InputException("cannot write " + target + ": " + e.getMessage());
             }
             written.add(target);
-            stats.add(BuildStats.of(policy.name(), target, policy.target(), object, v, notVerified));
+            stats.add(BuildStats.of(policy.name(), target, policy.target(), object, v, notVerified).withEstimate(checked.estimated()));
         }
         return new Portcullis.BuildResult(check, List.copyOf(written),
                 Diagnostics.finish(diagnostics, options), List.copyOf(notes), List.copyOf(stats));

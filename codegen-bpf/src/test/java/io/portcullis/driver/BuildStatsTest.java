@@ -68,6 +68,8 @@ class BuildStatsTest {
                 """, s.render());
         assertTrue(BuildStats.of("p", Path.of("p.o"), Target.XDP, object(false), null, "x").render()
                 .contains("  maps                none\n"));
+        assertTrue(BuildStats.of("p", Path.of("p.o"), Target.XDP, object(false), null, "x").withEstimate(1234).render()
+                .contains("  estimated processed 1,234 of 1,000,000, headroom 998,766 (static verifier's estimate)\n"));
     }
 
     @Test
@@ -103,6 +105,7 @@ class BuildStatsTest {
                     s.instructions());
             assertEquals("bpf() disabled by -D" + Bpf.DISABLE_PROPERTY + "=true", s.notVerified());
             assertTrue(s.stackBytes() >= 0 && s.stackBytes() <= 512);
+            assertTrue(s.estimated() > s.instructions(), "the static verifier's estimate is in the stats: " + s.estimated());
         }
         assertEquals(List.of("db", "web"), r.stats().stream().map(BuildStats::policy).sorted().toList());
         assertTrue(r.stats().stream().anyMatch(s -> s.target() == Target.TC_INGRESS && s.render().contains("section tc)")));

@@ -35,6 +35,8 @@ class StaticVerifierExamplesTest {
         Bpf.Availability a = Bpf.availability();
         int objects = 0, kernel = 0;
         long nanos = 0;
+        double lo = Double.MAX_VALUE, hi = 0;
+        List<String> outside = new ArrayList<>();
         for (Path in : inputs) {
             Portcullis.CheckResult r = Portcullis.check(List.of(in),
                     new Portcullis.Options(Severity.ERROR, Map.of(), LocalDate.of(2026, 11, 25), Portcullis.KernelMode.NEVER));
@@ -48,15 +50,26 @@ class StaticVerifierExamplesTest {
                     assertTrue(progs.get(0).accepted(), p.name() + " on " + t.syntax() + ": " + progs.get(0).verification().problems());
                     nanos += progs.get(0).verification().nanos();
                     objects++;
+                    io.portcullis.bpf.verify.Complexity c = progs.get(0).verification().complexity();
+                    assertTrue(c != null && c.complete() && !c.nearLimit(), p.name() + " on " + t.syntax() + ": " + c);
                     if (a.available()) {
                         KernelVerifier.Verification k = KernelVerifier.verify(o, t);
                         assertEquals(KernelVerifier.Status.ACCEPTED, k.status(), p.name() + " on " + t.syntax() + ": " + k.log());
                         kernel++;
+                        // The complexity estimate against the kernel's processed count (band as in ComplexityEstimateTest).
+                        double ratio = (double) c.processed() / k.processed();
+                        lo = Math.min(lo, ratio);
+                        hi = Math.max(hi, ratio);
+                        if (ratio < 0.85 || ratio > 1.35) {
+                            outside.add(p.name() + " on " + t.syntax() + ": estimate " + c.processed() + ", kernel " + k.processed());
+                        }
                     }
                 }
             }
         }
         assertTrue(objects >= 5 * (inputs.size() + 1), "policies found: " + objects);
+        assertTrue(outside.isEmpty(), "complexity estimate/kernel outside [0.85, 1.35]:\n" + String.join("\n", outside));
+        if (kernel > 0) System.out.printf("complexity estimate / kernel processed on %d example objects: [%.3f, %.3f]%n", kernel, lo, hi);
         System.out.printf("static verifier: %d example objects accepted (%.1f ms on average)%s%n", objects, nanos / 1e6 / objects,
                 a.available() ? ", " + kernel + " accepted by the kernel too" : "; kernel agreement skipped: " + a.reason());
         org.junit.jupiter.api.Assumptions.assumeTrue(a.available(), "kernel agreement on the examples skipped: " + a.reason());

@@ -126,8 +126,12 @@ final class Branches {
             }
             default -> { }
         }
-        Scalar ra = new Scalar(aumin, aumax, asmin, asmax), rb = new Scalar(bumin, bumax, bsmin, bsmax);
+        Scalar ra = new Scalar(aumin, aumax, asmin, asmax, a.tv(), a.tm()), rb = new Scalar(bumin, bumax, bsmin, bsmax, b.tv(), b.tm());
         if (ra.empty() || rb.empty()) return null;
+        if (op == Op.JEQ) {
+            ra = ra.withTnumOf(b);
+            rb = rb.withTnumOf(a);
+        }
         ra = ra.sync();
         rb = rb.sync();
         if (ra.empty() || rb.empty()) return null;

@@ -40,7 +40,7 @@ public final class ObjectVerifier {
             if (relocs > 0 && v.accepted()) {
                 v = new Verification(type, v.insns(), v.slots(), List.of(new Problem(-1, Reason.UNSUPPORTED, "the section has "
                         + relocs + " relocation(s) (maps or calls), which this verifier does not resolve")),
-                        v.analysed(), v.pendingBranches(), v.deepestBranches(), v.nanos());
+                        v.analysed(), v.pendingBranches(), v.deepestBranches(), v.nanos(), v.complexity());
             }
             out.add(new Program(s.name(), name, type, code, v, null));
         }

@@ -36,7 +36,8 @@ public enum Reason {
     UNKNOWN_HELPER("unknown-helper", true, "a call to a helper that does not exist or that the program type may not use"),
     HELPER_ARGUMENT("helper-argument", true, "a helper argument of the wrong kind"),
     UNSUPPORTED("unsupported", false, "a construct Portcullis never emits and this verifier does not model (maps, BPF-to-BPF calls, kfuncs, atomics, legacy packet loads)"),
-    COMPLEXITY("complexity", true, "past the kernel's complexity limits: 8192 pending branches on one path or 1,000,000 processed instructions");
+    COMPLEXITY("complexity", true, "past the kernel's complexity limit: the estimate of the instructions its verifier processes passes 1,000,000"),
+    JUMP_SEQUENCE("jump-sequence", true, "past the kernel's jump-sequence limit: more than 8192 pending branches while its verifier explores the paths");
 
     private final String code;
     private final boolean kernel;

@@ -1,11 +1,46 @@
 package io.portcullis.bpf.verify;
 
 /**
- * A set of 64-bit values as an unsigned range and a signed range, kept consistent with each other (the kernel's
- * {@code umin/umax/smin/smax} without the tnum). Immutable. Unsigned bounds are stored in {@code long}s and compared
- * with {@link Long#compareUnsigned}.
+ * A set of 64-bit values as an unsigned range, a signed range and known bits ({@code tv}: the known bit values,
+ * {@code tm}: the unknown bits; the kernel's {@code umin/umax/smin/smax} and {@code var_off} tnum), kept consistent with
+ * each other. Immutable. Unsigned bounds are stored in {@code long}s and compared with {@link Long#compareUnsigned}.
+ * The known bits matter for alignment (an IPv6 extension-header length is a multiple of 8, an AH length a multiple of
+ * 4) and for the complexity estimate, where the kernel compares precise scalars by range and by known bits.
  */
-record Scalar(long umin, long umax, long smin, long smax) {
+record Scalar(long umin, long umax, long smin, long smax, long tv, long tm) {
+    /** A scalar whose known bits are only those its unsigned range implies. */
+    Scalar(long umin, long umax, long smin, long smax) {
+        this(umin, umax, smin, smax, rangeValue(umin, umax), rangeMask(umin, umax));
+    }
+
+    /** The kernel's tnum_range: the bits shared by every value in [lo, hi]. */
+    static long rangeMask(long lo, long hi) {
+        long chi = lo ^ hi;
+        int bits = 64 - Long.numberOfLeadingZeros(chi);
+        return bits > 63 ? -1L : (1L << bits) - 1;
+    }
+
+    static long rangeValue(long lo, long hi) { return lo & ~rangeMask(lo, hi); }
+
+    /** This scalar with the known bits (v, m) added (intersected), and the unsigned range tightened by them. */
+    Scalar withTnum(long v, long m) {
+        long nv = tv | v, nm = tm & m;
+        if (((tv ^ v) & ~tm & ~m) != 0) return this; // contradictory (an infeasible refinement): keep what we have
+        nv &= ~nm;
+        long lo = umax(umin, nv), hi = umin(umax, nv | nm);
+        if (Long.compareUnsigned(lo, hi) > 0) return this;
+        if (lo == umin && hi == umax && nv == tv && nm == tm) return this;
+        Scalar r = new Scalar(lo, hi, smin, smax, nv, nm);
+        return r.sync0();
+    }
+
+    Scalar withTnumOf(Scalar o) { return withTnum(o.tv, o.tm); }
+
+    /** Whether every value of {@code o} is in this set as far as known bits go (the kernel's tnum_in). */
+    boolean tnumContains(Scalar o) {
+        if ((o.tm & ~tm) != 0) return false;
+        return (o.tv & ~tm) == tv;
+    }
     static final long U32_MAX = 0xffff_ffffL;
     static final Scalar UNKNOWN = new Scalar(0, -1L, Long.MIN_VALUE, Long.MAX_VALUE);
     static final Scalar U32 = unsigned(0, U32_MAX);
@@ -29,6 +64,11 @@ record Scalar(long umin, long umax, long smin, long smax) {
 
     /** Tightens each pair of bounds from the other, as the kernel's {@code reg_bounds_sync}. */
     Scalar sync() {
+        Scalar r = sync0();
+        return r.empty() ? r : r.withTnum(rangeValue(r.umin, r.umax), rangeMask(r.umin, r.umax));
+    }
+
+    private Scalar sync0() {
         long umin = this.umin, umax = this.umax, smin = this.smin, smax = this.smax;
         if (Long.compareUnsigned(umin, umax) > 0 || smin > smax) return this;
         // If the signed range does not cross the sign boundary, it is also an unsigned range.
@@ -41,21 +81,23 @@ record Scalar(long umin, long umax, long smin, long smax) {
             smin = Math.max(smin, umin);
             smax = Math.min(smax, umax);
         }
-        return new Scalar(umin, umax, smin, smax);
+        return new Scalar(umin, umax, smin, smax, tv, tm);
     }
 
     Scalar join(Scalar o) {
         if (equals(o)) return this;
-        return new Scalar(umin(umin, o.umin), umax(umax, o.umax), Math.min(smin, o.smin), Math.max(smax, o.smax));
+        long m = tm | o.tm | (tv ^ o.tv);
+        return new Scalar(umin(umin, o.umin), umax(umax, o.umax), Math.min(smin, o.smin), Math.max(smax, o.smax))
+                .withTnum(tv & o.tv & ~m, m);
     }
 
     /** This scalar truncated to 32 bits and zero-extended, as a 32-bit ALU result is. */
     Scalar zext32() {
         if (fits32()) return this;
         if (Long.compareUnsigned(umax - umin, U32_MAX) <= 0 && (umin >>> 32) == (umax >>> 32)) {
-            return unsigned(umin & U32_MAX, umax & U32_MAX);
+            return unsigned(umin & U32_MAX, umax & U32_MAX).withTnum(tv & U32_MAX, tm & U32_MAX);
         }
-        return U32;
+        return U32.withTnum(tv & U32_MAX, tm & U32_MAX);
     }
 
     Scalar add(Scalar o) {
@@ -70,7 +112,8 @@ record Scalar(long umin, long umax, long smin, long smax) {
             slo = Long.MIN_VALUE;
             shi = Long.MAX_VALUE;
         }
-        return new Scalar(uOverflow ? 0 : lo, uOverflow ? -1L : hi, slo, shi).sync();
+        long sm = tm + o.tm, sv = tv + o.tv, mu = ((sm + sv) ^ sv) | tm | o.tm;
+        return new Scalar(uOverflow ? 0 : lo, uOverflow ? -1L : hi, slo, shi).sync().withTnum(sv & ~mu, mu);
     }
 
     Scalar neg() {
@@ -89,7 +132,8 @@ record Scalar(long umin, long umax, long smin, long smax) {
             slo = Long.MIN_VALUE;
             shi = Long.MAX_VALUE;
         }
-        return new Scalar(uUnder ? 0 : umin - o.umax, uUnder ? -1L : umax - o.umin, slo, shi).sync();
+        long dv = tv - o.tv, mu = ((dv + tm) ^ (dv - o.tm)) | tm | o.tm;
+        return new Scalar(uUnder ? 0 : umin - o.umax, uUnder ? -1L : umax - o.umin, slo, shi).sync().withTnum(dv & ~mu, mu);
     }
 
     Scalar mul(Scalar o) {
@@ -117,26 +161,29 @@ record Scalar(long umin, long umax, long smin, long smax) {
     Scalar and(Scalar o) {
         if (isConst() && o.isConst()) return constant(umin & o.umin);
         // The result is no larger than either operand, unsigned.
-        return unsigned(0, umin(umax, o.umax));
+        long v = tv & o.tv;
+        return unsigned(0, umin(umax, o.umax)).withTnum(v, (tv | tm) & (o.tv | o.tm) & ~v);
     }
 
     Scalar or(Scalar o) {
         if (isConst() && o.isConst()) return constant(umin | o.umin);
-        return unsigned(umax(umin, o.umin), bitsUpTo(umax | o.umax));
+        long v = tv | o.tv;
+        return unsigned(umax(umin, o.umin), bitsUpTo(umax | o.umax)).withTnum(v, (tm | o.tm) & ~v);
     }
 
     Scalar xor(Scalar o) {
         if (isConst() && o.isConst()) return constant(umin ^ o.umin);
-        return unsigned(0, bitsUpTo(umax | o.umax));
+        long mu = tm | o.tm;
+        return unsigned(0, bitsUpTo(umax | o.umax)).withTnum((tv ^ o.tv) & ~mu, mu);
     }
 
     Scalar lsh(int k) {
         if (k == 0) return this;
-        if (Long.numberOfLeadingZeros(umax) >= k) return unsigned(umin << k, umax << k);
-        return UNKNOWN;
+        if (Long.numberOfLeadingZeros(umax) >= k) return unsigned(umin << k, umax << k).withTnum(tv << k, tm << k);
+        return UNKNOWN.withTnum(tv << k, tm << k);
     }
 
-    Scalar rsh(int k) { return k == 0 ? this : unsigned(umin >>> k, umax >>> k); }
+    Scalar rsh(int k) { return k == 0 ? this : unsigned(umin >>> k, umax >>> k).withTnum(tv >>> k, tm >>> k); }
 
     Scalar arsh(int k) { return signed(smin >> k, smax >> k); }
 

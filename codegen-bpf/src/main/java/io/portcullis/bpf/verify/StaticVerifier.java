@@ -26,7 +26,7 @@ import java.util.List;
 public final class StaticVerifier {
     /** The kernel's program-length and processed-instruction limit (privileged). */
     public static final int MAX_INSNS = 1_000_000;
-    /** The kernel's BPF_COMPLEXITY_LIMIT_JMP_SEQ: pending branch states along one path. */
+    /** The kernel's BPF_COMPLEXITY_LIMIT_JMP_SEQ: pending branch states at once. */
     public static final int MAX_PENDING_BRANCHES = 8192;
     static final int STACK_SIZE = 512, SLOTS = STACK_SIZE / 8;
     /** check_reg_sane_offset's BPF_MAX_VAR_OFF. */
@@ -45,7 +45,7 @@ public final class StaticVerifier {
             insns = Decoder.decode(code);
         } catch (IllegalArgumentException e) {
             return new Verification(type, List.of(), code.length / 8,
-                    List.of(new Problem(-1, Reason.INVALID_INSN, e.getMessage())), 0, 0, 0, System.nanoTime() - t0);
+                    List.of(new Problem(-1, Reason.INVALID_INSN, e.getMessage())), 0, 0, 0, System.nanoTime() - t0, null);
         }
         return verify(insns, type);
     }
@@ -55,7 +55,7 @@ public final class StaticVerifier {
         Run run = new Run(insns, type);
         run.run();
         return new Verification(type, List.copyOf(insns), run.n, List.copyOf(run.problems), run.analysed,
-                run.pending, run.deepest, System.nanoTime() - t0);
+                run.pending, run.deepest, System.nanoTime() - t0, run.estimate);
     }
 
     /** The abstract state before one instruction. Arrays are copied on every transfer (states are small). */
@@ -106,7 +106,12 @@ public final class StaticVerifier {
         }
     }
 
-    private static final class Run {
+    /** A use that needs a scalar's exact value: the kernel's mark_chain_precision. */
+    interface Demand {
+        void at(int insn, int reg);
+    }
+
+    static final class Run {
         final List<Insn> insns;
         final ProgramType type;
         final int n;
@@ -116,6 +121,15 @@ public final class StaticVerifier {
         // Per slot: whether the fall-through / taken edge was feasible in the analysis.
         boolean[] fallOk, takenOk;
         int[] order;
+        /** Per slot, the stack slot a load or store accesses (-1: none), as the merged analysis found it. */
+        final int[] slotOf;
+        /** In path mode ({@link Explorer}): receives each successor state instead of the join. */
+        java.util.function.ObjIntConsumer<State> sink;
+        /** In path mode: told of each use that makes the kernel need a scalar's exact value (insn, register). */
+        Demand demands;
+        Complexity estimate;
+        /** Path mode: the next id for linked scalars. */
+        int nextScalarId = 1 << 28;
 
         Run(List<Insn> insns, ProgramType type) {
             this.insns = insns;
@@ -124,6 +138,8 @@ public final class StaticVerifier {
             for (Insn i : insns) slots += i.width();
             this.n = slots;
             this.at = new Insn[slots];
+            this.slotOf = new int[slots];
+            java.util.Arrays.fill(slotOf, -1);
             int s = 0;
             for (Insn i : insns) {
                 at[s] = i;
@@ -168,6 +184,10 @@ public final class StaticVerifier {
         }
 
         void flow(State[] in, int target, State st) {
+            if (sink != null) {
+                sink.accept(st, target);
+                return;
+            }
             in[target] = in[target] == null ? st : in[target].join(st, target);
         }
 
@@ -200,7 +220,7 @@ public final class StaticVerifier {
         }
 
         void next(int s, Insn i, State o, State[] in) {
-            fallOk[s] = true;
+            if (sink == null) fallOk[s] = true;
             flow(in, s + i.width(), o);
         }
 
@@ -233,6 +253,11 @@ public final class StaticVerifier {
                     Scalar r = signExtend(v, i.off());
                     st.regs[d] = Value.scalar(wide ? r : r.zext32());
                 } else if (wide) {
+                    if (sink != null && src.isScalar() && src.id() == 0 && !src.var().isConst()) {
+                        // Path mode: the copy and its source are linked scalars (the kernel's scalar ids).
+                        src = src.withScalarId(nextScalarId++, 0);
+                        st.regs[i.src()] = src;
+                    }
                     st.regs[d] = src;
                 } else {
                     // A 32-bit copy of a pointer is an unknown scalar (the kernel allows it as root).
@@ -252,7 +277,19 @@ public final class StaticVerifier {
             Value src = i.usesSrcReg() ? typed(s, st, i.src()) : Value.constant(wide ? i.imm32() : i.imm32() & Scalar.U32_MAX);
             if (dst.isScalar() && src.isScalar()) {
                 st.regs[d] = Value.scalar(scalarOp(s, i, dst.var(), src.var(), wide));
+                if (sink != null && op == Op.ADD && wide && dst.id() != 0 && src.var().isConst()) {
+                    // rX += K keeps rX linked to its copies, once (the kernel's BPF_ADD_CONST).
+                    long k = src.var().umin();
+                    if ((dst.id() & Value.ADD_CONST) == 0 && k >= 0 && k <= Integer.MAX_VALUE) {
+                        st.regs[d] = st.regs[d].withScalarId(dst.id() | Value.ADD_CONST, (int) k);
+                    }
+                }
                 return;
+            }
+            if (demands != null && i.usesSrcReg()) {
+                // pointer += scalar, scalar += pointer: the kernel needs the scalar exactly.
+                if (dst.isPointer() && src.isScalar()) demands.at(s, i.src());
+                if (dst.isScalar() && src.isPointer()) demands.at(s, d);
             }
             st.regs[d] = pointerOp(s, i, dst, src, wide);
         }
@@ -445,6 +482,7 @@ public final class StaticVerifier {
                 throw fail(s, Reason.STACK_OUT_OF_BOUNDS, "invalid stack access off=" + a + " size=" + size + " (the stack is r10-512 .. r10)");
             }
             if (a % size != 0) throw fail(s, Reason.STACK_MISALIGNED, "misaligned stack access off " + a + " size " + size);
+            slotOf[s] = (int) (a + STACK_SIZE) / 8;
             return (int) a;
         }
 
@@ -485,6 +523,10 @@ public final class StaticVerifier {
                     int a = stackAccess(s, d, p, i.off(), size);
                     int slot = (a + STACK_SIZE) / 8, b = (a + STACK_SIZE) % 8;
                     if (size == 8) {
+                        if (sink != null && !imm && val.isScalar() && val.id() == 0 && !val.var().isConst()) {
+                            val = val.withScalarId(nextScalarId++, 0);
+                            st.regs[i.src()] = val;
+                        }
                         st.spill[slot] = val;
                         st.init[slot] = (byte) 0xff;
                     } else {
@@ -507,7 +549,7 @@ public final class StaticVerifier {
                 return;
             }
             if (op == Op.JA) {
-                takenOk[s] = true;
+                if (sink == null) takenOk[s] = true;
                 flow(in, Structure.target(s, i), st);
                 return;
             }
@@ -533,8 +575,15 @@ public final class StaticVerifier {
             } else if (!j32 && i.usesSrcReg()) {
                 packetCompare(i, a, b, taken, fall);
             }
-            takenOk[s] = tOk;
-            fallOk[s] = fOk;
+            if (demands != null && a.isScalar() && b.isScalar() && tOk != fOk) {
+                // A branch decided from known values: the kernel marks its scalar operands precise.
+                demands.at(s, i.dst());
+                if (i.usesSrcReg()) demands.at(s, i.src());
+            }
+            if (sink == null) {
+                takenOk[s] = tOk;
+                fallOk[s] = fOk;
+            }
             if (tOk) flow(in, Structure.target(s, i), taken);
             if (fOk) flow(in, s + 1, fall);
         }
@@ -544,8 +593,9 @@ public final class StaticVerifier {
         }
 
         void setScalars(State st, Insn i, Scalar[] r) {
-            if (i.cls() == Op.JMP || r[0].fits32()) st.regs[i.dst()] = Value.scalar(r[0]);
-            if (i.usesSrcReg() && (i.cls() == Op.JMP || r[1].fits32())) st.regs[i.src()] = Value.scalar(r[1]);
+            // A refined register keeps its identity (its links to copies, in path mode).
+            if (i.cls() == Op.JMP || r[0].fits32()) st.regs[i.dst()] = st.regs[i.dst()].withVar(r[0]);
+            if (i.usesSrcReg() && (i.cls() == Op.JMP || r[1].fits32())) st.regs[i.src()] = st.regs[i.src()].withVar(r[1]);
         }
 
         /** pkt vs pkt_end: proves a range on the branch where the pointer is at or below the end. */
@@ -584,6 +634,7 @@ public final class StaticVerifier {
             Value r0 = st.regs[0];
             if (r0.kind() == Value.Kind.NOT_INIT) throw fail(s, Reason.UNINIT_REGISTER, "R0 !read_ok: no return value is set on some path to exit");
             if (r0.kind() == Value.Kind.MIXED) throw fail(s, Reason.PATH_DEPENDENT_TYPE, "R0 is a pointer on some paths to exit and not on others");
+            if (demands != null && type.cgroup() && r0.isScalar()) demands.at(s, 0);
             if (r0.isPointer()) throw fail(s, Reason.RETURN_POINTER, "R0 is a " + r0 + " pointer at exit: the verdict must be a number");
             Scalar v = r0.var();
             long lo = v.smin(), hi = v.smax();
@@ -617,10 +668,7 @@ public final class StaticVerifier {
                     s = Structure.target(s, i);
                     continue;
                 }
-                if (fallOk[s] && takenOk[s] && ++count > MAX_PENDING_BRANCHES) {
-                    throw fail(s, Reason.COMPLEXITY, "the sequence of " + count + " jumps is too complex: the kernel keeps at most "
-                            + MAX_PENDING_BRANCHES + " pending branches on one path");
-                }
+                if (fallOk[s] && takenOk[s]) count++;
                 if (fallOk[s]) s++;
                 else if (takenOk[s]) s = Structure.target(s, i);
                 else break;
@@ -636,8 +684,27 @@ public final class StaticVerifier {
                 best[x] = m + (fallOk[x] && takenOk[x] && i.isJump() && i.op() != Op.JA ? 1 : 0);
             }
             deepest = best[0];
-            if (analysed > MAX_INSNS) {
-                throw fail(-1, Reason.COMPLEXITY, "more than " + MAX_INSNS + " instructions to analyse");
+            Explorer x = new Explorer(this);
+            long t0 = System.nanoTime();
+            x.explore();
+            boolean jumpsFailed = x.peakPending > MAX_PENDING_BRANCHES;
+            boolean insnsFailed = x.processed > MAX_INSNS;
+            estimate = new Complexity(x.processed, x.peakPending, x.states, x.pruned, x.complete, x.note, System.nanoTime() - t0);
+            if (jumpsFailed) {
+                throw fail(-1, Reason.JUMP_SEQUENCE, "the sequence of " + x.peakPending + " jumps is too complex: the kernel keeps at most "
+                        + MAX_PENDING_BRANCHES + " pending branches while it explores the paths");
+            }
+            if (insnsFailed) {
+                throw fail(-1, Reason.COMPLEXITY, "the kernel would process more than " + MAX_INSNS
+                        + " instructions (\"BPF program is too large\"): the estimate passed the limit");
+            }
+            if (!x.complete) {
+                // The exploration could not follow the program to the end: fall back on the merged analysis's bounds.
+                if (pending > MAX_PENDING_BRANCHES) {
+                    throw fail(-1, Reason.JUMP_SEQUENCE, "the sequence of " + pending + " jumps is too complex: the kernel keeps at most "
+                            + MAX_PENDING_BRANCHES + " pending branches on one path");
+                }
+                if (analysed > MAX_INSNS) throw fail(-1, Reason.COMPLEXITY, "more than " + MAX_INSNS + " instructions to analyse");
             }
         }
     }

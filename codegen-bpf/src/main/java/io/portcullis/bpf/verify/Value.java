@@ -38,6 +38,16 @@ record Value(Kind kind, int off, Scalar var, int id, int range) {
 
     static Value scalar(Scalar s) { return new Value(Kind.SCALAR, 0, s, 0, 0); }
 
+    /**
+     * For scalars in the path-sensitive exploration only: {@code id} links copies of one value (the kernel's scalar
+     * id), with this flag when the register is a copy plus the constant {@code off}.
+     */
+    static final int ADD_CONST = 1 << 30;
+
+    Value withVar(Scalar v) { return new Value(kind, off, v, id, range); }
+
+    Value withScalarId(int sid, int k) { return new Value(kind, k, var, sid, range); }
+
     static Value constant(long v) { return scalar(Scalar.constant(v)); }
 
     static Value pointer(Kind k, int off) { return new Value(k, off, Scalar.constant(0), 0, 0); }

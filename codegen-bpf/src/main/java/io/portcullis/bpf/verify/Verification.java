@@ -17,9 +17,11 @@ import java.util.List;
  *                         pending state, so more than 8192 fails the kernel's jump-sequence limit
  * @param deepestBranches  the most two-way branches on any one path (an upper bound of the pending states)
  * @param nanos            wall time of the check
+ * @param complexity       the estimate of the kernel's processed instructions and pending branches from a path-sensitive
+ *                         exploration ({@link Explorer}); null when the analysis stopped before it
  */
 public record Verification(ProgramType type, List<Insn> insns, int slots, List<Problem> problems, int analysed,
-                           int pendingBranches, int deepestBranches, long nanos) {
+                           int pendingBranches, int deepestBranches, long nanos, Complexity complexity) {
 
     public boolean accepted() { return problems.isEmpty(); }
 

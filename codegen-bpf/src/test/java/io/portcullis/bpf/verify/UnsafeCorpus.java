@@ -145,8 +145,10 @@ final class UnsafeCorpus {
 
         // ---- limits ------------------------------------------------------------------------------------------
         c.add(new Entry("too many instructions", X, tooLong(), Reason.TOO_MANY_INSNS, true));
-        c.add(new Entry("8193 pending branches on one path", X, jumpChain(8200), Reason.COMPLEXITY, true));
+        c.add(new Entry("8193 pending branches on one path", X, jumpChain(8200), Reason.JUMP_SEQUENCE, true));
         c.add(new Entry("8000 pending branches on one path", X, jumpChain(8000), null, false));
+        c.add(new Entry("2^22 paths kept apart by a precise sum (past 1M processed)", X, diamonds(22), Reason.COMPLEXITY, true));
+        c.add(new Entry("2^14 paths kept apart by a precise sum", X, diamonds(14), null, false));
         return c;
     }
 
@@ -178,6 +180,26 @@ final class UnsafeCorpus {
         p.add(mov64Imm(R0, XDP_PASS));
         p.add(exit());
         p.add(mov64Imm(R0, XDP_DROP));
+        p.add(exit());
+        return p;
+    }
+
+    /**
+     * {@code n} diamonds {@code if ifindex & 2^k: r4 += 2^k}, then {@code data + r4}: the pointer arithmetic makes the
+     * kernel need r4 exactly, so the 2^n sums are 2^n states that never prune each other (only 16 instructions long,
+     * exponential work: the kernel stops at 1M processed for n = 22).
+     */
+    static List<Insn> diamonds(int n) {
+        List<Insn> p = new ArrayList<>();
+        p.add(ldxw(R2, R1, 12));
+        p.add(mov64Imm(R4, 0));
+        for (int k = 0; k < n; k++) {
+            p.add(jmpImm(Op.JSET, R2, 1 << k, 1));
+            p.add(add64Imm(R4, 1 << k));
+        }
+        p.add(ldxw(R3, R1, 0));
+        p.add(add64Reg(R3, R4));
+        p.add(mov64Imm(R0, XDP_PASS));
         p.add(exit());
         return p;
     }

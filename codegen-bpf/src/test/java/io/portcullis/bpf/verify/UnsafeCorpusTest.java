@@ -50,7 +50,8 @@ class UnsafeCorpusTest {
             Verification v = StaticVerifier.verify(e.code(), e.type());
             assertEquals(1, v.problems().size(), e.name());
             Problem p = v.problems().get(0);
-            boolean wholeProgram = e.reason() == Reason.TOO_MANY_INSNS;
+            boolean wholeProgram = e.reason() == Reason.TOO_MANY_INSNS || e.reason() == Reason.JUMP_SEQUENCE
+                    || e.reason() == Reason.COMPLEXITY;
             assertTrue(wholeProgram ? p.index() == -1 : p.index() >= 0 && p.index() < v.slots(), e.name() + ": " + p);
             assertFalse(p.message().isBlank(), e.name());
         }
@@ -91,6 +92,42 @@ class UnsafeCorpusTest {
                 + " accepted by both, " + stricter + " rejected only by us (stricter than a privileged kernel, by design)");
     }
 
+    /**
+     * The complexity estimate against the kernel's processed count on the corpus programs made to stress it: the
+     * 8000-branch chain and the 2^14 diamonds (accepted: the ratio must lie in the same band as for emitted objects),
+     * and the two past the limits (both must fail the same limit, the kernel at 1,000,001 processed or 8193 jumps).
+     */
+    @Test
+    void complexityEstimateAgreesWithTheKernelOnTheCorpus() {
+        List<String> lines = new ArrayList<>();
+        Bpf.Availability a = Bpf.availability();
+        for (UnsafeCorpus.Entry e : UnsafeCorpus.all()) {
+            if (!e.name().contains("pending branches") && !e.name().contains("paths")) continue;
+            Verification v = StaticVerifier.verify(e.code(), e.type());
+            Complexity c = v.complexity();
+            assertTrue(c != null, e.name());
+            if (e.reason() == Reason.COMPLEXITY) assertTrue(c.processed() > StaticVerifier.MAX_INSNS, e.name() + ": " + c);
+            if (e.reason() == Reason.JUMP_SEQUENCE) assertEquals(StaticVerifier.MAX_PENDING_BRANCHES + 1, c.peakPending(), e.name());
+            if (e.reason() == null) assertTrue(c.complete(), e.name() + ": " + c.note());
+            String line = e.name() + ": estimate " + c.processed() + " processed, peak " + c.peakPending() + " pending";
+            if (a.available()) {
+                KernelVerifier.Verification k = KernelVerifier.verify(ProgramImage.of(e.code(), e.type().target(), "GPL", "corpus"));
+                line += "; kernel " + k.processed();
+                if (e.reason() == null) {
+                    double r = (double) c.processed() / k.processed();
+                    line += String.format(" (ratio %.3f)", r);
+                    assertTrue(r >= 0.85 && r <= 1.35, line);
+                } else if (e.reason() == Reason.COMPLEXITY) {
+                    assertTrue(k.log().contains("BPF program is too large"), e.name() + ": " + k.log().lines().reduce((x, y) -> y).orElse(""));
+                }
+            }
+            lines.add(line);
+        }
+        assertEquals(4, lines.size(), "the four complexity corpus programs");
+        lines.forEach(l -> System.out.println("complexity corpus: " + l));
+        Assumptions.assumeTrue(a.available(), "comparison with the kernel's processed count skipped: " + a.reason());
+    }
+
     /** What the kernel's log says for each defect (Linux 6.x wording), so that both reject for the same reason. */
     private static final java.util.Map<Reason, java.util.regex.Pattern> KERNEL_SAYS = new java.util.EnumMap<>(Reason.class);
 
@@ -107,7 +144,8 @@ class UnsafeCorpusTest {
             {"JUMP_OUT_OF_RANGE", "jump out of range|jump into the middle of ldimm64"},
             {"FALLS_OFF_END", "last insn is not an exit or jmp"}, {"INVALID_INSN", "unknown opcode|uses reserved fields"},
             {"DIVISION_BY_ZERO", "div by zero"}, {"INVALID_SHIFT", "invalid shift"}, {"HELPER_ARGUMENT", "expected="},
-            {"UNKNOWN_HELPER", "invalid func|cannot use helper"}, {"TOO_MANY_INSNS", "E2BIG"}, {"COMPLEXITY", "too complex"}};
+            {"UNKNOWN_HELPER", "invalid func|cannot use helper"}, {"TOO_MANY_INSNS", "E2BIG"},
+            {"JUMP_SEQUENCE", "The sequence of 8193 jumps is too complex"}, {"COMPLEXITY", "BPF program is too large"}};
         for (String[] s : says) KERNEL_SAYS.put(Reason.valueOf(s[0]), java.util.regex.Pattern.compile(s[1]));
         for (Reason r : Reason.values()) KERNEL_SAYS.putIfAbsent(r, java.util.regex.Pattern.compile("(?s).*"));
     }
