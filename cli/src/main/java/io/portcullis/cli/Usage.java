@@ -252,7 +252,8 @@ final class Usage {
 
             Exit codes:
               0  every program was accepted
-              1  a program was rejected (by either verifier), or --kernel always could not run the kernel's
+              1  a program was rejected (by either verifier), with --policy not proven to implement the
+                 policy, or --kernel always could not run the kernel's
               2  usage error, unreadable file, not a BPF object, or no program of a known type
               3  internal error (set PORTCULLIS_DEBUG=1 to see the stack trace)
 
