@@ -160,6 +160,13 @@ public final class BpfCompiler {
         return build(policy, false, strategy, sourceName).object;
     }
 
+    /** What {@link Strategy#AUTO} picks for {@code policy}: DIAGRAM or TABLE (builds the diagrams to estimate). */
+    public static Strategy strategyFor(ResolvedPolicy policy) throws CodegenException {
+        long estimate = 0;
+        for (Family f : new Family[] {Family.IPV4, Family.IPV6}) estimate += estimateInstructions(diagram(policy, f), f);
+        return estimate > TABLE_ABOVE_INSNS ? Strategy.TABLE : Strategy.DIAGRAM;
+    }
+
     /** Below this many instructions (estimated) every jump fits a 16-bit offset; parser and slack included. */
     static final long NEAR_JUMP_INSNS = 24_000;
 
