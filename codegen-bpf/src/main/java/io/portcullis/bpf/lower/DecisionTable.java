@@ -23,11 +23,17 @@ import java.util.Map;
 final class DecisionTable {
     /** The largest value an array map may have: KMALLOC_MAX_SIZE on x86-64 (kernel/bpf/arraymap.c). */
     static final int CHUNK_BYTES = 4 << 20;
+    /**
+     * Node bytes per chunk. Each chunk is padded to a power of two plus 8 bytes, so the walk bounds an offset with
+     * one AND ({@link Chunk#mask}) instead of a compare and a branch: any masked offset plus an 8-byte read stays
+     * inside the value. Half of {@link #CHUNK_BYTES}, so the padded chunk still fits one array-map value.
+     */
+    static final int CHUNK_DATA = CHUNK_BYTES / 2;
     static final int DIM_SHIFT = 29, CHUNK_SHIFT = 24, LEAF = 7;
     static final int MAX_CHUNKS = 32, OFFSET_MASK = (1 << CHUNK_SHIFT) - 1, RULE_MASK = (1 << DIM_SHIFT) - 1;
 
-    /** One chunk: the node bytes, and the most intervals of any node in it. */
-    record Chunk(int dim, int index, byte[] bytes, int maxIntervals) {}
+    /** One chunk: the node bytes (padded), the offset mask that keeps reads inside, the most intervals of any node. */
+    record Chunk(int dim, int index, byte[] bytes, int maxIntervals, int mask) {}
 
     /** Per dim the chunks (possibly none), the roots' references, and whether the dim's starts are 64-bit. */
     record Table(Family family, List<List<Chunk>> chunks, long[] roots, boolean[] wide, long bytes) {}
@@ -57,15 +63,16 @@ final class DecisionTable {
         for (Node n : nodes) {
             if (n.isLeaf()) continue;
             int size = size(n, wide[n.dim]);
-            if (size > CHUNK_BYTES) {
+            if (size > CHUNK_DATA) {
                 throw new CodegenException(Limits.MAP_VALUE, "one decision node of the " + family + " rules needs "
-                        + size + " bytes, over the kernel's limit of " + CHUNK_BYTES + " bytes per array-map value");
+                        + size + " bytes, over the " + CHUNK_DATA + " bytes a table may hold (half the kernel's limit of "
+                        + CHUNK_BYTES + " bytes per array-map value)");
             }
-            if (maxes.get(n.dim).isEmpty() || used[n.dim] + size > CHUNK_BYTES) {
+            if (maxes.get(n.dim).isEmpty() || used[n.dim] + size > CHUNK_DATA) {
                 if (!maxes.get(n.dim).isEmpty()) chunkOf[n.dim]++;
                 if (chunkOf[n.dim] >= MAX_CHUNKS) {
                     throw new CodegenException(Limits.MAP_VALUE, "the " + family + " rules need more than "
-                            + MAX_CHUNKS + " tables of " + CHUNK_BYTES + " bytes for the "
+                            + MAX_CHUNKS + " tables of " + CHUNK_DATA + " bytes for the "
                             + Dim.values()[n.dim].name().toLowerCase(java.util.Locale.ROOT) + " key");
                 }
                 maxes.get(n.dim).add(new int[] {0});
@@ -100,9 +107,11 @@ final class DecisionTable {
         for (int i = 0; i < dims; i++) {
             List<Chunk> l = new ArrayList<>();
             for (int c = 0; c < out.get(i).size(); c++) {
-                byte[] b = out.get(i).get(c).toByteArray();
+                byte[] data = out.get(i).get(c).toByteArray();
+                int pow2 = Integer.highestOneBit(Math.max(8, data.length - 1)) << 1;
+                byte[] b = java.util.Arrays.copyOf(data, pow2 + 8);
                 total += b.length;
-                l.add(new Chunk(i, c, b, maxes.get(i).get(c)[0]));
+                l.add(new Chunk(i, c, b, maxes.get(i).get(c)[0], pow2 - 1));
             }
             chunks.add(List.copyOf(l));
         }

@@ -19,9 +19,8 @@ import org.bytedeco.llvm.LLVM.LLVMValueRef;
  * child. After the last dim the reference is a leaf holding a rule index; the smallest over the groups is looked up in
  * the verdict table ({@code .rodata.v}, one byte per rule, 1 for allow).
  *
- * <p>For the kernel verifier: every table offset is compared with the chunk's size just before it is used (an
- * out-of-range offset, impossible for a table we wrote, reads offset 0 instead), so each load is provably inside the
- * map value; and all values the walk tests come from the tables or the opaque keys (see {@link Fields}), so no
+ * <p>For the kernel verifier: every table offset is masked just before it is used (see {@link DecisionTable#CHUNK_DATA};
+ * the mask never changes an offset of a table we wrote), so each load is provably inside the map value; and all values the walk tests come from the tables or the opaque keys (see {@link Fields}), so no
  * branch is predictable, nothing is marked precise, and the paths of a search merge again where it ends.
  */
 final class TableLowering {
@@ -87,11 +86,13 @@ final class TableLowering {
         LLVMValueRef best = ir.lateLocal("best." + family);
         LLVMValueRef ref = ir.lateLocal("ref." + family);
         ir.set(best, ir.k(n));
+        // The keys once for all groups: the walk compares them only with values loaded from the tables, which the
+        // verifier does not know, so no group's search narrows them for the next.
+        LLVMValueRef[] keys = DiagramLowering.keys(ir, family, policy, f, d.roots());
         for (int g = 0; g < d.roots().size(); g++) {
             Node root = d.roots().get(g);
             boolean[] used = new boolean[DecisionDiagram.DIMS];
             for (Node x : DecisionDiagram.nodes(List.of(root))) if (!x.isLeaf()) used[x.dim] = true;
-            LLVMValueRef[] keys = DiagramLowering.keys(ir, family, policy, f, root);
             // The root as an unknown to the verifier, like every reference after it (see the class comment).
             ir.set(ref, ir.xor(ir.k(table.roots()[g]), zero));
             for (int dim = 0; dim < DecisionDiagram.DIMS; dim++) {
@@ -151,9 +152,9 @@ final class TableLowering {
     /** Binary search of the node at byte {@code off} of {@code chunk} for {@code key}; stores the child in {@code ref}. */
     private static void search(Ir ir, LLVMValueRef base, DecisionTable.Chunk chunk, LLVMValueRef off, LLVMValueRef key,
                                boolean wide, LLVMValueRef ref) {
-        int size = chunk.bytes().length;
         int w = wide ? 8 : 4;
-        LLVMValueRef count = ir.loadRaw(ir.i32, ir.gep(base, clamp(ir, off, size, 4)), 0, 4);
+        long mask = chunk.mask();
+        LLVMValueRef count = ir.loadRaw(ir.i32, ir.gep(base, ir.and(off, mask)), 0, 4);
         LLVMValueRef starts = ir.add(off, ir.k(8));
         LLVMValueRef lo = ir.lateLocal("lo"), cnt = ir.lateLocal("cnt");
         ir.set(lo, ir.k(0));
@@ -166,7 +167,7 @@ final class TableLowering {
             LLVMValueRef l = ir.get(lo);
             LLVMValueRef mid = ir.add(l, half);
             LLVMValueRef at = ir.add(starts, ir.shl(mid, wide ? 3 : 2));
-            LLVMValueRef s = ir.loadRaw(wide ? ir.i64 : ir.i32, ir.gep(base, clamp(ir, at, size, w)), 0, w);
+            LLVMValueRef s = ir.loadRaw(wide ? ir.i64 : ir.i32, ir.gep(base, ir.and(at, mask)), 0, w);
             LLVMBasicBlockRef right = ir.block("ge"), join = ir.block("step");
             ir.condBr(ir.cmp(LLVMIntULE, s, key), right, join);
             ir.at(right);
@@ -179,7 +180,7 @@ final class TableLowering {
         ir.at(done);
         LLVMValueRef kids = ir.add(starts, LLVMBuildMul(ir.b, count, ir.k(w), ""));
         LLVMValueRef at = ir.add(kids, ir.shl(ir.get(lo), 2));
-        ir.set(ref, ir.loadRaw(ir.i32, ir.gep(base, clamp(ir, at, size, 4)), 0, 4));
+        ir.set(ref, ir.loadRaw(ir.i32, ir.gep(base, ir.and(at, mask)), 0, 4));
     }
 
     /**
