@@ -25,9 +25,10 @@ import java.util.Map;
 /**
  * Per-packet cost, side by side, in one run: for each policy size it builds a constant-verdict program (the floor:
  * what BPF_PROG_TEST_RUN itself costs), the linear first-match chain most eBPF firewalls use
- * ({@link BpfCompiler.Strategy#LINEAR}) and Portcullis's program, then times each on the same frames with
+ * ({@link BpfCompiler.Strategy#LINEAR}) and Portcullis's program in both forms (the decision diagram inline, and as
+ * read-only tables), then times each on the same frames with
  * BPF_PROG_TEST_RUN (the kernel's average duration over {@code repeat} runs, median over rounds, programs interleaved
- * so that load from other processes hits all three alike). Every run's return value is compared with the reference
+ * so that load from other processes hits all of them alike). Every run's return value is compared with the reference
  * evaluator's verdict. A program the kernel refuses is reported with the verifier's reason.
  *
  * <pre>
@@ -39,7 +40,11 @@ import java.util.Map;
 public final class PacketCostBench {
     private PacketCostBench() {}
 
-    public enum Kind { FLOOR, LINEAR, PORTCULLIS }
+    /**
+     * The programs compared: the floor, the linear baseline, and Portcullis's two decision strategies, the diagram
+     * inline as code and as .rodata tables; {@link SizeResult#chosen} is the one a build picks for the size.
+     */
+    public enum Kind { FLOOR, LINEAR, INLINE, TABLE }
 
     /** A program of one kind for one size: loaded ({@code program} set) or not, with the reason. */
     public static final class Built implements AutoCloseable {
@@ -72,7 +77,7 @@ public final class PacketCostBench {
 
     /** The results for one size. {@code times} maps packet kind, then program kind, to a timing (absent if not loaded). */
     public record SizeResult(int rules, Map<Kind, Built> programs, List<PacketKinds.Probe> probes,
-                             Map<String, Map<Kind, Timing>> times) {
+                             Map<String, Map<Kind, Timing>> times, Kind chosen) {
         public Timing time(String packet, Kind k) { return times.getOrDefault(packet, Map.of()).get(k); }
     }
 
@@ -122,7 +127,7 @@ public final class PacketCostBench {
         }
     }
 
-    /** Builds, loads and times the three programs for one size; the caller closes the programs. */
+    /** Builds, loads and times the programs for one size; the caller closes the programs. */
     public static SizeResult measure(int n, Config config, java.io.PrintStream log) throws Exception {
         Files.createDirectories(config.dir());
         Path file = config.dir().resolve("cost-" + n + ".policy");
@@ -171,7 +176,13 @@ public final class PacketCostBench {
             }
             times.put(e.getKey(), m);
         }
-        return new SizeResult(n, programs, probes, times);
+        Kind chosen;
+        try {
+            chosen = BpfCompiler.strategyFor(policy) == BpfCompiler.Strategy.TABLE ? Kind.TABLE : Kind.INLINE;
+        } catch (CodegenException e) {
+            chosen = Kind.TABLE;
+        }
+        return new SizeResult(n, programs, probes, times, chosen);
     }
 
     static Built build(Kind kind, ResolvedPolicy policy) {
@@ -183,8 +194,8 @@ public final class PacketCostBench {
                 image = ProgramImage.of(Asm.program(Asm.mov64Imm(0, policy.target().code(Action.ALLOW)), Asm.exit()),
                         policy.target(), "GPL", "floor");
             } else {
-                object = kind == Kind.LINEAR ? BpfCompiler.compile(policy, BpfCompiler.Strategy.LINEAR)
-                        : BpfCompiler.compile(policy);
+                object = BpfCompiler.compile(policy, kind == Kind.LINEAR ? BpfCompiler.Strategy.LINEAR
+                        : kind == Kind.INLINE ? BpfCompiler.Strategy.DIAGRAM : BpfCompiler.Strategy.TABLE);
                 image = ProgramImage.fromElf(object, policy.target());
             }
         } catch (CodegenException e) {
@@ -251,14 +262,17 @@ public final class PacketCostBench {
 
     public static String costTable(List<SizeResult> results) {
         StringBuilder sb = new StringBuilder();
-        sb.append("| rules | packet | floor ns | linear ns | portcullis ns | portcullis/floor | linear/portcullis |\n");
-        sb.append("| ---: | --- | ---: | ---: | ---: | ---: | ---: |\n");
+        sb.append("| rules | packet | floor ns | linear ns | inline ns | table ns | inline/floor | table/floor | built as | linear/built |\n");
+        sb.append("| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |\n");
         for (SizeResult r : results) {
             for (PacketKinds.Probe p : r.probes()) {
-                Timing f = r.time(p.name(), Kind.FLOOR), l = r.time(p.name(), Kind.LINEAR), o = r.time(p.name(), Kind.PORTCULLIS);
-                sb.append(String.format(Locale.ROOT, "| %,d | %s | %s | %s | %s | %s | %s |%n", r.rules(), p.name(),
-                        ns(f), l == null ? "refused" : ns(l), o == null ? "refused" : ns(o),
-                        f != null && o != null ? ratio(o.ns() / f.ns()) : "-",
+                Timing f = r.time(p.name(), Kind.FLOOR), l = r.time(p.name(), Kind.LINEAR);
+                Timing in = r.time(p.name(), Kind.INLINE), t = r.time(p.name(), Kind.TABLE), o = r.time(p.name(), r.chosen());
+                sb.append(String.format(Locale.ROOT, "| %,d | %s | %s | %s | %s | %s | %s | %s | %s | %s |%n", r.rules(), p.name(),
+                        ns(f), l == null ? "refused" : ns(l), in == null ? "refused" : ns(in), t == null ? "refused" : ns(t),
+                        f != null && in != null ? ratio(in.ns() / f.ns()) : "-",
+                        f != null && t != null ? ratio(t.ns() / f.ns()) : "-",
+                        r.chosen().name().toLowerCase(Locale.ROOT),
                         l != null && o != null ? ratio(l.ns() / o.ns()) : "-"));
             }
         }
@@ -269,18 +283,19 @@ public final class PacketCostBench {
     public static String goals(List<SizeResult> results) {
         StringBuilder sb = new StringBuilder();
         for (SizeResult r : results) {
-            Built ours = r.programs().get(Kind.PORTCULLIS), linear = r.programs().get(Kind.LINEAR);
+            Built ours = r.programs().get(r.chosen()), linear = r.programs().get(Kind.LINEAR);
             if (!ours.loaded()) {
                 sb.append(String.format(Locale.ROOT, "%,d rules: portcullis %s%n", r.rules(), ours.failure));
                 continue;
             }
             double worstOverFloor = 0, leastSpeedup = Double.POSITIVE_INFINITY;
             for (PacketKinds.Probe p : r.probes()) {
-                Timing f = r.time(p.name(), Kind.FLOOR), o = r.time(p.name(), Kind.PORTCULLIS), l = r.time(p.name(), Kind.LINEAR);
+                Timing f = r.time(p.name(), Kind.FLOOR), o = r.time(p.name(), r.chosen()), l = r.time(p.name(), Kind.LINEAR);
                 worstOverFloor = Math.max(worstOverFloor, o.ns() / f.ns());
                 if (l != null) leastSpeedup = Math.min(leastSpeedup, l.ns() / o.ns());
             }
-            sb.append(String.format(Locale.ROOT, "%,d rules: portcullis at most %s the floor", r.rules(), ratio(worstOverFloor)));
+            sb.append(String.format(Locale.ROOT, "%,d rules: portcullis (%s) at most %s the floor", r.rules(),
+                    r.chosen().name().toLowerCase(Locale.ROOT), ratio(worstOverFloor)));
             if (r.rules() == 10_000) sb.append(worstOverFloor <= 3 ? " (goal <= 3x: met)" : " (goal <= 3x: NOT met)");
             if (linear.loaded()) {
                 double goal = r.rules() >= 1_000 ? 10 : 1;

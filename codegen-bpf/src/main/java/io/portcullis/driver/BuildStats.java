@@ -70,6 +70,12 @@ public record BuildStats(String policy, Path object, Target target, int instruct
         }
         List<Section> data = new ArrayList<>();
         for (String name : DATA_SECTIONS) f.sectionHeader(name).ifPresent(s -> data.add(new Section(name, s.size())));
+        // Custom sections (.rodata.NAME, .data.NAME): libbpf makes one array map per section too (decision tables).
+        for (ElfFile.Section s : f.sections()) {
+            if ((s.name().startsWith(".rodata.") || s.name().startsWith(".data.")) && (s.flags() & ElfFile.SHF_ALLOC) != 0) {
+                data.add(new Section(s.name(), s.size()));
+            }
+        }
         int processed = v != null && v.status() == KernelVerifier.Status.ACCEPTED ? v.processed() : -1;
         return new BuildStats(policy, object, target, slots, processed, processed >= 0 ? null : notVerified,
                 Math.max(stack, 0), longest, far, List.copyOf(data), -1);
@@ -104,6 +110,12 @@ public record BuildStats(String policy, Path object, Target target, int instruct
                     "far jumps", farJumps));
         }
         if (globalData.isEmpty()) sb.append(String.format(Locale.ROOT, "  %-19s none%n", "maps"));
+        long arrays = globalData.stream().filter(s -> !s.name().equals(".maps")).count();
+        if (arrays > 1) {
+            long total = globalData.stream().filter(s -> !s.name().equals(".maps")).mapToLong(Section::bytes).sum();
+            line(sb, "data maps", arrays, Limits.MAPS, "MAX_USED_MAPS");
+            sb.append(String.format(Locale.ROOT, "  %-19s %,d bytes in %,d sections%n", "data bytes", total, arrays));
+        }
         for (Section s : globalData) {
             if (s.name().equals(".maps")) {
                 sb.append(String.format(Locale.ROOT, "  %-19s %,d bytes of BTF map definitions (sizes not read)%n",

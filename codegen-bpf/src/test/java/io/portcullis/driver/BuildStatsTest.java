@@ -125,4 +125,27 @@ class BuildStatsTest {
         assertTrue(r.notes().contains("kernel verifier accepted web: " + s.instructions() + " instructions, "
                 + s.processed() + " processed"), r.notes() + "\n" + s.render());
     }
+
+    /** A table object: each .rodata.* section is an array map, listed with its headroom, and the map count against 64. */
+    @Test
+    void tableObjectsListTheirReadOnlyMaps() throws Exception {
+        Path src = dir.resolve("t.policy");
+        Files.writeString(src, "policy t {\n    default deny;\n    allow tcp to 10.0.0.0/8 port 443;\n"
+                + "    deny udp from 192.168.0.0/16 to 10.1.0.0/16 port 53;\n    allow udp to 10.0.0.0/8 port 53;\n}\n");
+        io.portcullis.ir.ResolvedPolicy p = io.portcullis.resolve.Loader.load(List.of(src)).policies().get(0);
+        byte[] elf = io.portcullis.bpf.lower.BpfCompiler.compile(p, io.portcullis.bpf.lower.BpfCompiler.Strategy.TABLE);
+        ElfFile f = ElfFile.parse(elf);
+        List<String> rodata = f.sectionNames().stream().filter(n -> n.startsWith(".rodata.")).toList();
+        assertTrue(rodata.contains(".rodata.v") && rodata.size() >= 2, rodata.toString());
+        BuildStats s = BuildStats.of("t", dir.resolve("t.o"), Target.XDP, elf, null, "kernel verification turned off");
+        String text = s.render();
+        for (String name : rodata) {
+            long size = f.sectionHeader(name).orElseThrow().size();
+            assertTrue(text.contains(String.format(java.util.Locale.ROOT, "map %s", name)), text);
+            assertTrue(text.contains(String.format(java.util.Locale.ROOT, "%,d of 4,194,304 bytes, headroom %,d", size,
+                    (4L << 20) - size)), text);
+        }
+        assertTrue(text.contains(String.format(java.util.Locale.ROOT, "data maps           %d of 64, headroom %d (MAX_USED_MAPS)",
+                rodata.size(), 64 - rodata.size())), text);
+    }
 }

@@ -31,6 +31,17 @@ class EveryTargetKernelTest {
     @ParameterizedTest
     @EnumSource(Target.class)
     void bundledPoliciesAgreeWithTheEvaluatorOnEveryTarget(Target target) throws Exception {
+        check(target, BpfCompiler.Strategy.AUTO);
+    }
+
+    /** The same with the decision diagram as .rodata tables (what large policies get): maps made by our loader. */
+    @ParameterizedTest
+    @EnumSource(Target.class)
+    void tableProgramsAgreeWithTheEvaluatorOnEveryTarget(Target target) throws Exception {
+        check(target, BpfCompiler.Strategy.TABLE);
+    }
+
+    private static void check(Target target, BpfCompiler.Strategy strategy) throws Exception {
         Portcullis.CheckResult r = Portcullis.check(List.of(ExamplePoliciesKernelTest.POLICIES),
                 new Portcullis.Options(Severity.ERROR, Map.of(), LocalDate.of(2026, 11, 25), Portcullis.KernelMode.NEVER));
         assertFalse(r.fails(Severity.ERROR), "the bundled policies check clean: " + r.diagnostics());
@@ -40,7 +51,7 @@ class EveryTargetKernelTest {
         for (ResolvedPolicy original : r.policies()) {
             ResolvedPolicy p = new ResolvedPolicy(original.name(), target, original.defaultAction(), original.nonIp(),
                     original.rules(), original.expects(), original.asserts(), original.span(), original.defaultSpan());
-            try (LoadedProgram prog = LoadedProgram.load(BpfCompiler.compile(p), target)) {
+            try (LoadedProgram prog = LoadedProgram.load(BpfCompiler.compile(p, strategy), target)) {
                 assertEquals(target.section(), sectionOf(prog), "program type follows the section");
                 for (Packet pkt : Samples.of(p, 1500, 7)) {
                     int want = target.code(Evaluator.evaluate(p, pkt).action());
@@ -57,7 +68,7 @@ class EveryTargetKernelTest {
             }
         }
         assertTrue(allowed > 0 && allowed < frames, "both verdicts occur: " + allowed + " of " + frames);
-        System.out.println(target.syntax() + ": " + frames + " frames equal to the reference evaluator");
+        System.out.println(target.syntax() + " (" + strategy + "): " + frames + " frames equal to the reference evaluator");
     }
 
     /** The section the image was loaded from decides the program type; it must be the target's. */

@@ -3,6 +3,7 @@ package io.portcullis.bpf.interp;
 import io.portcullis.bpf.asm.Disassembler;
 import io.portcullis.bpf.asm.Insn;
 import io.portcullis.bpf.asm.Op;
+import io.portcullis.bpf.elf.ReadOnlyData;
 
 /**
  * Runs a BPF program on one packet, as the kernel would (semantics of RFC 9669 / the kernel's instruction-set.rst,
@@ -23,6 +24,8 @@ public final class Interpreter {
     // Region bases: far apart, so no in-bounds pointer arithmetic can move from one region into another.
     static final long CTX_BASE = 0x1000_0000_0000L, PKT_BASE = 0x2000_0000_0000L, STACK_BASE = 0x3000_0000_0000L;
     static final long FP = STACK_BASE + STACK_SIZE;
+    /** Read-only data region i (a .rodata* section, a map value in the kernel) starts at RO_BASE + (i << 32). */
+    static final long RO_BASE = 0x4000_0000_0000L;
     /** Bytes of the context structure: struct xdp_md and struct __sk_buff (uapi/linux/bpf.h). */
     static final int XDP_MD_SIZE = 24, SK_BUFF_SIZE = 192;
 
@@ -117,7 +120,8 @@ public final class Interpreter {
                     }
                     if (s != 0) throw new InterpreterFault(pc, "LD_IMM64 with pseudo source " + s + " (a map or BTF reference) is not supported");
                     if (o != 0) throw invalid(pc);
-                    write(pc, d, k);
+                    ReadOnlyData.Ref ref = p.data.at(pc);
+                    write(pc, d, ref != null ? RO_BASE + ((long) ref.region() << 32) + ref.offset() : k);
                     next = pc + 2;
                 }
                 case Op.LDX -> {
@@ -335,6 +339,15 @@ public final class Interpreter {
         if (addr >= CTX_BASE && addr + size <= CTX_BASE + ctxSize && addr < CTX_BASE + ctxSize) {
             return ctxLoad(pc, (int) (addr - CTX_BASE), size);
         }
+        if (addr >= RO_BASE) {
+            long region = (addr - RO_BASE) >>> 32, at = (addr - RO_BASE) & 0xffff_ffffL;
+            if (region < p.data.regions().size()) {
+                byte[] bytes = p.data.regions().get((int) region).bytes();
+                if (at + size <= bytes.length) return le(bytes, (int) at, size);
+                throw new InterpreterFault(pc, size + "-byte read at offset " + at + " of read-only data '"
+                        + p.data.regions().get((int) region).section() + "' (" + bytes.length + " bytes) is out of bounds");
+            }
+        }
         throw new InterpreterFault(pc, size + "-byte read at " + describe(addr) + " is outside the context, the packet and the stack");
     }
 
@@ -353,6 +366,9 @@ public final class Interpreter {
         int ctxSize = p.hook().skb() ? SK_BUFF_SIZE : XDP_MD_SIZE;
         if (addr >= CTX_BASE && addr < CTX_BASE + ctxSize) {
             throw new InterpreterFault(pc, "writes to the context (offset " + (addr - CTX_BASE) + ") are not supported by the interpreter");
+        }
+        if (addr >= RO_BASE && ((addr - RO_BASE) >>> 32) < p.data.regions().size()) {
+            throw new InterpreterFault(pc, "write to read-only data '" + p.data.regions().get((int) ((addr - RO_BASE) >>> 32)).section() + "'");
         }
         throw new InterpreterFault(pc, size + "-byte write at " + describe(addr) + " is outside the packet and the stack");
     }

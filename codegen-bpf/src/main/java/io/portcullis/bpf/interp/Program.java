@@ -4,6 +4,7 @@ import io.portcullis.bpf.asm.Decoder;
 import io.portcullis.bpf.asm.Insn;
 import io.portcullis.bpf.asm.Op;
 import io.portcullis.bpf.elf.ElfFile;
+import io.portcullis.bpf.elf.ReadOnlyData;
 import io.portcullis.ir.Target;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,8 +23,13 @@ public final class Program {
     final int[] opcode, dst, src, off;
     final long[] imm;
     private final int[] index;
+    /** The read-only data the program's LD_IMM64 instructions point into (none for hand-assembled programs). */
+    final ReadOnlyData data;
 
-    private Program(Hook hook, String name, List<Insn> insns) {
+    private Program(Hook hook, String name, List<Insn> insns) { this(hook, name, insns, ReadOnlyData.none()); }
+
+    private Program(Hook hook, String name, List<Insn> insns, ReadOnlyData data) {
+        this.data = data;
         if (insns.isEmpty()) throw new IllegalArgumentException("the program has no instructions");
         this.hook = hook;
         this.name = name;
@@ -93,15 +99,11 @@ public final class Program {
             throw new IllegalArgumentException("the object has several program sections ("
                     + String.join(", ", programs.stream().map(ElfFile.Section::name).toList()) + "); choose one with --section");
         }
-        int relocs = f.relocationsFor(sec).size();
-        if (relocs > 0) {
-            throw new IllegalArgumentException("section '" + sec.name() + "' has " + relocs
-                    + " relocation(s) (maps or calls), which the interpreter does not resolve");
-        }
+        ReadOnlyData data = ReadOnlyData.of(f, sec); // refuses any relocation other than read-only data
         String name = f.symbolsIn(sec).stream()
                 .filter(s -> s.type() == ElfFile.STT_FUNC && s.value() == 0 && !s.name().isEmpty())
                 .map(ElfFile.Symbol::name).findFirst().orElse(sec.name());
-        return new Program(Hook.forSection(sec.name()), name, Decoder.decode(f.contents(sec)));
+        return new Program(Hook.forSection(sec.name()), name, Decoder.decode(f.contents(sec)), data);
     }
 
     public Hook hook() { return hook; }

@@ -16,7 +16,11 @@ import java.nio.charset.StandardCharsets;
 public final class Bpf {
     private Bpf() {}
 
-    public static final int BPF_PROG_LOAD = 5, BPF_PROG_TEST_RUN = 10;
+    public static final int BPF_MAP_CREATE = 0, BPF_MAP_UPDATE_ELEM = 2, BPF_PROG_LOAD = 5, BPF_PROG_TEST_RUN = 10,
+            BPF_MAP_FREEZE = 22;
+    public static final int MAP_TYPE_ARRAY = 2;
+    /** The program may only read the map (what libbpf sets for .rodata maps). */
+    public static final int F_RDONLY_PROG = 1 << 7;
     public static final int PROG_TYPE_SCHED_CLS = 3, PROG_TYPE_XDP = 6, PROG_TYPE_CGROUP_SKB = 8;
     public static final int ATTACH_CGROUP_INET_INGRESS = 0, ATTACH_CGROUP_INET_EGRESS = 1;
     public static final int LOG_LEVEL_VERBOSE = 1, LOG_LEVEL_STATS = 4;
@@ -33,6 +37,10 @@ public final class Bpf {
             LOAD_LOG_SIZE = 28, LOAD_LOG_BUF = 32, LOAD_PROG_NAME = 48, LOAD_EXPECTED_ATTACH_TYPE = 68, LOAD_ATTR_SIZE = 144;
     private static final int TEST_PROG_FD = 0, TEST_RETVAL = 4, TEST_DATA_SIZE_IN = 8, TEST_DATA_IN = 16, TEST_REPEAT = 32,
             TEST_DURATION = 36, TEST_ATTR_SIZE = 80;
+
+    private static final int MAP_TYPE = 0, MAP_KEY_SIZE = 4, MAP_VALUE_SIZE = 8, MAP_MAX_ENTRIES = 12, MAP_FLAGS = 16,
+            MAP_NAME = 28, MAP_ATTR_SIZE = 72;
+    private static final int ELEM_MAP_FD = 0, ELEM_KEY = 8, ELEM_VALUE = 16, ELEM_ATTR_SIZE = 32;
 
     /** Whether programs can be loaded here, and if not, why (a sentence for a user). */
     public record Availability(boolean available, String reason) {}
@@ -127,6 +135,52 @@ public final class Bpf {
             String text = log != null ? log.getString(0, StandardCharsets.UTF_8.name()) : "";
             return rc >= 0 ? new LoadResult((int) rc, 0, text) : new LoadResult(-1, errno, text);
         }
+    }
+
+    /**
+     * A read-only data map as libbpf makes one for a {@code .rodata*} section: an array with one element holding
+     * {@code value}, read-only for programs, frozen (so the verifier may treat its contents as constant). Returns the
+     * map fd; the caller closes it (a loaded program keeps its own reference).
+     *
+     * @throws BpfException when a step fails
+     */
+    public static int readOnlyArray(String name, byte[] value) {
+        int fd;
+        try (Memory attr = zeroed(MAP_ATTR_SIZE)) {
+            attr.setInt(MAP_TYPE, MAP_TYPE_ARRAY);
+            attr.setInt(MAP_KEY_SIZE, 4);
+            attr.setInt(MAP_VALUE_SIZE, value.length);
+            attr.setInt(MAP_MAX_ENTRIES, 1);
+            attr.setInt(MAP_FLAGS, F_RDONLY_PROG);
+            byte[] nm = progName(name).getBytes(StandardCharsets.US_ASCII);
+            attr.write(MAP_NAME, nm, 0, nm.length);
+            long rc = syscall(BPF_MAP_CREATE, attr, MAP_ATTR_SIZE);
+            if (rc < 0) {
+                int errno = Native.getLastError();
+                throw new BpfException("bpf(BPF_MAP_CREATE) of a " + value.length + "-byte array for " + name
+                        + " failed: " + errnoName(errno), errno, "");
+            }
+            fd = (int) rc;
+        }
+        try (Memory key = zeroed(4); Memory val = new Memory(Math.max(1, value.length)); Memory attr = zeroed(ELEM_ATTR_SIZE)) {
+            val.write(0, value, 0, value.length);
+            attr.setInt(ELEM_MAP_FD, fd);
+            attr.setLong(ELEM_KEY, Pointer.nativeValue(key));
+            attr.setLong(ELEM_VALUE, Pointer.nativeValue(val));
+            check(fd, syscall(BPF_MAP_UPDATE_ELEM, attr, ELEM_ATTR_SIZE), "BPF_MAP_UPDATE_ELEM", name);
+        }
+        try (Memory attr = zeroed(ELEM_ATTR_SIZE)) {
+            attr.setInt(ELEM_MAP_FD, fd);
+            check(fd, syscall(BPF_MAP_FREEZE, attr, 4), "BPF_MAP_FREEZE", name);
+        }
+        return fd;
+    }
+
+    private static void check(int fd, long rc, String what, String name) {
+        if (rc >= 0) return;
+        int errno = Native.getLastError();
+        close(fd);
+        throw new BpfException("bpf(" + what + ") for " + name + " failed: " + errnoName(errno), errno, "");
     }
 
     /** BPF_PROG_TEST_RUN without data_out or context. */

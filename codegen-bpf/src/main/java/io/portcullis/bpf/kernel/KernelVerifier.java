@@ -1,5 +1,6 @@
 package io.portcullis.bpf.kernel;
 
+import io.portcullis.bpf.elf.ReadOnlyData;
 import io.portcullis.ir.Target;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -47,9 +48,23 @@ public final class KernelVerifier {
         return new Verification(Status.REJECTED, log, image.instructions(), processed(verbose.log()));
     }
 
+    /**
+     * One BPF_PROG_LOAD; the image's read-only data is first made into frozen array maps (as libbpf does for
+     * {@code .rodata*}), which are closed again after the load: a loaded program holds its own references.
+     */
     static Bpf.LoadResult load(ProgramImage image, int logLevel, int logSize) {
-        return Bpf.progLoad(image.progType(), image.expectedAttachType(), image.code(), image.license(), image.name(),
-                logLevel, logSize);
+        java.util.List<ReadOnlyData.Region> regions = image.data().regions();
+        int[] fds = new int[regions.size()];
+        java.util.Arrays.fill(fds, -1);
+        try {
+            for (ReadOnlyData.Region r : regions) fds[r.index()] = Bpf.readOnlyArray(r.section(), r.bytes());
+            return Bpf.progLoad(image.progType(), image.expectedAttachType(), image.codeWithMaps(fds), image.license(),
+                    image.name(), logLevel, logSize);
+        } catch (BpfException e) {
+            return new Bpf.LoadResult(-1, e.errno(), e.getMessage());
+        } finally {
+            for (int fd : fds) Bpf.close(fd);
+        }
     }
 
     /** The last "processed N insns" figure in a verifier log, or -1. */

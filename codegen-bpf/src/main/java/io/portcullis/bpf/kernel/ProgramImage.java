@@ -3,6 +3,7 @@ package io.portcullis.bpf.kernel;
 import io.portcullis.bpf.asm.Decoder;
 import io.portcullis.bpf.asm.Encoder;
 import io.portcullis.bpf.elf.ElfFile;
+import io.portcullis.bpf.elf.ReadOnlyData;
 import io.portcullis.ir.Target;
 import java.nio.charset.StandardCharsets;
 
@@ -11,7 +12,11 @@ import java.nio.charset.StandardCharsets;
  * the program type. Pure; any problem with the object is an {@link IllegalArgumentException} with a clear message.
  */
 public record ProgramImage(byte[] code, int instructions, String license, String name, int progType,
-                           int expectedAttachType) {
+                           int expectedAttachType, ReadOnlyData data) {
+
+    public ProgramImage(byte[] code, int instructions, String license, String name, int progType, int expectedAttachType) {
+        this(code, instructions, license, name, progType, expectedAttachType, ReadOnlyData.none());
+    }
 
     public static ProgramImage fromElf(byte[] elf, Target target) {
         ElfFile f = ElfFile.parse(elf);
@@ -21,11 +26,8 @@ public record ProgramImage(byte[] code, int instructions, String license, String
         ElfFile.Section sec = f.sectionHeader(target.section()).orElseThrow(() -> new IllegalArgumentException(
                 "the object has no program section '" + target.section() + "' for target " + target.syntax()
                         + " (sections: " + String.join(", ", f.sectionNames()) + ")"));
-        int relocs = f.relocationsFor(sec).size();
-        if (relocs > 0) {
-            throw new IllegalArgumentException("the program section '" + sec.name() + "' has " + relocs
-                    + " relocation(s) (map or function references), which this loader does not resolve");
-        }
+        // Read-only data (.rodata*) is resolved as libbpf does; any other relocation is refused with its reason.
+        ReadOnlyData data = ReadOnlyData.of(f, sec);
         byte[] code = f.contents(sec);
         if (code.length == 0) throw new IllegalArgumentException("the program section '" + sec.name() + "' is empty");
         // Decoding checks the code is whole instructions before the kernel sees it.
@@ -34,7 +36,7 @@ public record ProgramImage(byte[] code, int instructions, String license, String
         String name = f.symbolsIn(sec).stream()
                 .filter(s -> s.type() == ElfFile.STT_FUNC && s.value() == 0 && !s.name().isEmpty())
                 .map(ElfFile.Symbol::name).findFirst().orElse(sec.name());
-        return of(code, target, license, name).withInstructions(insns);
+        return of(code, target, license, name).withInstructions(insns).withData(data);
     }
 
     /** An image from raw instructions, e.g. hand-assembled ones. */
@@ -51,7 +53,32 @@ public record ProgramImage(byte[] code, int instructions, String license, String
     }
 
     private ProgramImage withInstructions(int n) {
-        return new ProgramImage(code, n, license, name, progType, expectedAttachType);
+        return new ProgramImage(code, n, license, name, progType, expectedAttachType, data);
+    }
+
+    private ProgramImage withData(ReadOnlyData d) {
+        return new ProgramImage(code, instructions, license, name, progType, expectedAttachType, d);
+    }
+
+    /**
+     * The code with every read-only data reference bound to a map: {@code ld_imm64} becomes
+     * {@code BPF_PSEUDO_MAP_VALUE} with the map fd in the first immediate and the offset in the second, as libbpf
+     * patches it. {@code fds} are the maps of {@link ReadOnlyData#regions()}, in order.
+     */
+    public byte[] codeWithMaps(int[] fds) {
+        if (data.isEmpty()) return code;
+        byte[] out = code.clone();
+        for (ReadOnlyData.Ref r : data.refs().values()) {
+            int at = r.slot() * 8;
+            out[at + 1] = (byte) ((out[at + 1] & 0x0f) | (io.portcullis.bpf.asm.Op.PSEUDO_MAP_VALUE << 4));
+            putInt(out, at + 4, fds[r.region()]);
+            putInt(out, at + 12, r.offset());
+        }
+        return out;
+    }
+
+    private static void putInt(byte[] b, int at, int v) {
+        for (int i = 0; i < 4; i++) b[at + i] = (byte) (v >>> (8 * i));
     }
 
     private static String cString(byte[] b) {

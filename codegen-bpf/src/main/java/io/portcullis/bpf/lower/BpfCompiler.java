@@ -30,7 +30,7 @@ public final class BpfCompiler {
      * the file's own name is used.
      */
     public static byte[] compile(ResolvedPolicy policy, String sourceName) throws CodegenException {
-        return build(policy, false, Strategy.DIAGRAM, sourceName).object;
+        return build(policy, false, Strategy.AUTO, sourceName).object;
     }
 
     /** The name of the policy's file without its directories: what {@link #compile(ResolvedPolicy)} records. */
@@ -51,7 +51,7 @@ public final class BpfCompiler {
     private record Output(byte[] object, String ir) {}
 
     private static Output build(ResolvedPolicy policy, boolean wantIr) throws CodegenException {
-        return build(policy, wantIr, Strategy.DIAGRAM);
+        return build(policy, wantIr, Strategy.AUTO);
     }
 
     private static Output build(ResolvedPolicy policy, boolean wantIr, Strategy strategy) throws CodegenException {
@@ -63,10 +63,20 @@ public final class BpfCompiler {
         ContextLayout layout = ContextLayout.of(policy.target());
         DecisionDiagram.Diagram[] diagrams = new DecisionDiagram.Diagram[2];
         long estimate = 0;
-        if (strategy == Strategy.DIAGRAM) {
+        DecisionTable.Table[] tables = null;
+        if (strategy != Strategy.LINEAR) {
             for (Family f : new Family[] {Family.IPV4, Family.IPV6}) {
                 diagrams[f.ordinal()] = diagram(policy, f);
                 estimate += estimateInstructions(diagrams[f.ordinal()], f);
+            }
+            if (strategy == Strategy.AUTO) strategy = estimate > TABLE_ABOVE_INSNS ? Strategy.TABLE : Strategy.DIAGRAM;
+            if (strategy == Strategy.TABLE) {
+                tables = new DecisionTable.Table[2];
+                estimate = 0;
+                for (Family f : new Family[] {Family.IPV4, Family.IPV6}) {
+                    tables[f.ordinal()] = DecisionTable.of(f, diagrams[f.ordinal()], policy.rules().size());
+                    estimate += estimateWalk(tables[f.ordinal()], diagrams[f.ordinal()]);
+                }
             }
         } else {
             estimate = 40L * policy.rules().size();
@@ -86,7 +96,8 @@ public final class BpfCompiler {
             String source = policy.span() != null && policy.span().file() != null ? policy.span().file().text() : "";
             ir.debug = DebugInfo.create(ir, sourceName, source);
             license(ir);
-            program(ir, policy, layout, strategy, diagrams);
+            TableLowering.Globals globals = tables != null ? TableLowering.globals(ir, policy, tables) : null;
+            program(ir, policy, layout, strategy, diagrams, tables, globals);
             ir.debug.finish();
             byte[] object = ObjectEmitter.emit(module, tm);
             return new Output(object, wantIr ? ObjectEmitter.text(module) : null);
@@ -107,8 +118,30 @@ public final class BpfCompiler {
         LLVMSetLinkage(g, LLVMExternalLinkage);
     }
 
-    /** How the rules are decided: the decision diagram, or the linear chain (kept as the benchmark's baseline). */
-    public enum Strategy { DIAGRAM, LINEAR }
+    /**
+     * How the rules are decided: the decision diagram inline as code, the same diagram as read-only tables walked by a
+     * small fixed program, the linear chain (kept as the benchmark's baseline), or AUTO: inline up to
+     * {@link #TABLE_ABOVE_INSNS} estimated instructions, tables above.
+     */
+    public enum Strategy { AUTO, DIAGRAM, TABLE, LINEAR }
+
+    /**
+     * Inline diagrams estimated above this many instructions are compiled as tables instead (see the README, "Back
+     * end": per packet the inline code is a little faster, but LLVM's time grows faster than linearly with it).
+     */
+    public static final long TABLE_ABOVE_INSNS = 60_000;
+
+    /** An upper estimate of the walk: per group and dim, per chunk, about 12 instructions per search step. */
+    static long estimateWalk(DecisionTable.Table t, DecisionDiagram.Diagram d) {
+        long n = 40;
+        for (int g = 0; g < d.roots().size(); g++) {
+            n += 40;
+            for (int dim = 0; dim < DecisionDiagram.DIMS; dim++) {
+                for (DecisionTable.Chunk c : t.chunks().get(dim)) n += 30 + 16L * DecisionTable.steps(c.maxIntervals());
+            }
+        }
+        return n;
+    }
 
     /** The kernel's limit on program length for privileged loaders (BPF_COMPLEXITY_LIMIT_INSNS). */
     public static final int MAX_INSNS = 1_000_000;
@@ -120,6 +153,18 @@ public final class BpfCompiler {
     /** Compiles with the given strategy (the benchmark compares both). */
     public static byte[] compile(ResolvedPolicy policy, Strategy strategy) throws CodegenException {
         return build(policy, false, strategy).object;
+    }
+
+    /** Compiles with the given strategy and {@code sourceName} in the debug info (see {@link #compile(ResolvedPolicy, String)}). */
+    public static byte[] compile(ResolvedPolicy policy, Strategy strategy, String sourceName) throws CodegenException {
+        return build(policy, false, strategy, sourceName).object;
+    }
+
+    /** What {@link Strategy#AUTO} picks for {@code policy}: DIAGRAM or TABLE (builds the diagrams to estimate). */
+    public static Strategy strategyFor(ResolvedPolicy policy) throws CodegenException {
+        long estimate = 0;
+        for (Family f : new Family[] {Family.IPV4, Family.IPV6}) estimate += estimateInstructions(diagram(policy, f), f);
+        return estimate > TABLE_ABOVE_INSNS ? Strategy.TABLE : Strategy.DIAGRAM;
     }
 
     /** Below this many instructions (estimated) every jump fits a 16-bit offset; parser and slack included. */
@@ -137,7 +182,8 @@ public final class BpfCompiler {
     }
 
     private static void program(Ir ir, ResolvedPolicy policy, ContextLayout layout, Strategy strategy,
-                                DecisionDiagram.Diagram[] diagrams) throws CodegenException {
+                                DecisionDiagram.Diagram[] diagrams, DecisionTable.Table[] tables,
+                                TableLowering.Globals globals) throws CodegenException {
         LLVMTypeRef[] params = {ir.ptr};
         LLVMTypeRef type = LLVMFunctionType(ir.i32, new org.bytedeco.javacpp.PointerPointer<>(params), 1, 0);
         LLVMValueRef fn = LLVMAddFunction(ir.module, ProgramName.of(policy.name()), type);
@@ -177,6 +223,9 @@ public final class BpfCompiler {
             LLVMBasicBlockRef start = family == Family.IPV4 ? v4 : v6;
             if (strategy == Strategy.LINEAR) {
                 FirstMatchLowering.emit(ir, family, policy.target(), policy.rules(), policy.defaultAction(), fields, start);
+            } else if (strategy == Strategy.TABLE) {
+                TableLowering.emit(ir, family, policy, fields, start, diagrams[family.ordinal()],
+                        tables[family.ordinal()], globals);
             } else {
                 DiagramLowering.emit(ir, family, policy, fields, start, diagrams[family.ordinal()]);
             }

@@ -134,10 +134,30 @@ final class DiagramLowering {
         search(idx, false, s, exits, 0, s.length - 1);
     }
 
+    /**
+     * The keys the diagram under {@code root} tests, computed at the current position as i64 (null for a dim it does
+     * not test): what the table walk ({@link TableLowering}) compares with the starts it loads.
+     */
+    static LLVMValueRef[] keys(Ir ir, Family family, ResolvedPolicy policy, Fields f, List<Node> roots) {
+        DiagramLowering d = new DiagramLowering(ir, family, policy);
+        d.fields = f;
+        d.values(roots);
+        LLVMValueRef[] out = new LLVMValueRef[DecisionDiagram.DIMS];
+        for (Dim dim : Dim.values()) {
+            boolean have = dim.ordinal() < Dim.PROTO.ordinal() ? d.values[dim.ordinal()] != null : d.meta != null;
+            if (!have) continue;
+            LLVMValueRef v = d.key(dim);
+            out[dim.ordinal()] = LLVMGetIntTypeWidth(LLVMTypeOf(v)) == 64 ? v : LLVMBuildZExt(ir.b, v, ir.i64, "");
+        }
+        return out;
+    }
+
     /** Computes, at the current position, the values of the fields the diagram under {@code root} tests. */
-    private void values(Node root) {
+    private void values(Node root) { values(List.of(root)); }
+
+    private void values(List<Node> roots) {
         boolean[] used = new boolean[DecisionDiagram.DIMS];
-        for (Node n : DecisionDiagram.nodes(List.of(root))) if (!n.isLeaf()) used[n.dim] = true;
+        for (Node n : DecisionDiagram.nodes(roots)) if (!n.isLeaf()) used[n.dim] = true;
         java.util.Arrays.fill(values, null);
         meta = null;
         for (Dim dim : Dim.values()) {

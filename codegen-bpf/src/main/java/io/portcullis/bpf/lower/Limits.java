@@ -6,7 +6,9 @@ public enum Limits {
     PROCESSED("verifier work", 1_000_000, "processed instructions (BPF_COMPLEXITY_LIMIT_INSNS)"),
     JUMP_SEQUENCE("pending branches on one path", 8192, "jumps (BPF_COMPLEXITY_LIMIT_JMP_SEQ)"),
     STACK("stack", 512, "bytes (MAX_BPF_STACK)"),
-    JUMP_OFFSET("conditional jump offset", 32767, "instructions (signed 16-bit offset; v4 adds gotol for far jumps)");
+    JUMP_OFFSET("conditional jump offset", 32767, "instructions (signed 16-bit offset; v4 adds gotol for far jumps)"),
+    MAP_VALUE("array-map value size", 4L << 20, "bytes (KMALLOC_MAX_SIZE)"),
+    MAPS("maps per program", 64, "maps (MAX_USED_MAPS)");
 
     private final String title;
     private final long max;

@@ -50,7 +50,7 @@ final class ObjectEmitter {
         if (LLVMGetTargetFromTriple(new BytePointer(TRIPLE), target, error) != 0) {
             throw new CodegenException("LLVM has no BPF target: " + message(error));
         }
-        return LLVMCreateTargetMachine(target, TRIPLE, cpu, "", LLVMCodeGenLevelDefault, LLVMRelocDefault,
+        return LLVMCreateTargetMachine(target, TRIPLE, cpu, "", Integer.getInteger("portcullis.llvm.level", LLVMCodeGenLevelDefault), LLVMRelocDefault,
                 LLVMCodeModelDefault);
     }
 

@@ -15,6 +15,10 @@ import java.util.List;
  */
 final class Executor {
     static final int SCALAR = 0, PKT = 1, CTX = 2, FP = 3;
+    /** A pointer into read-only data: {@code off} is the region (section) index, the bits the offset into it. */
+    static final int RO = 4;
+    /** Offsets one read-only load may take over the frames reaching it (each gives a constant from the data). */
+    private static final int RO_CASES = 1 << 16;
     private static final int STACK = 512;
 
     /**
@@ -236,13 +240,14 @@ final class Executor {
     private static boolean compatible(Val x, Val y) {
         if (x == null || y == null) return x == y;
         if (x.kind != y.kind) return false;
+        if (x.kind == RO) return x.off == y.off;
         return x.kind == SCALAR || x.kind == PKT || x.off == y.off;
     }
 
     private Val join(int c, Val x, Val y) {
         if (x == null) return null;
         if (x == y) return x;
-        if (x.kind == SCALAR || x.kind == PKT) return Val.merged(bits, c, x, y);
+        if (x.kind == SCALAR || x.kind == PKT || x.kind == RO) return Val.merged(bits, c, x, y);
         return x;
     }
 
@@ -257,7 +262,9 @@ final class Executor {
                 case Op.ALU, Op.ALU64 -> alu(i, in, s);
                 case Op.LD -> {
                     if (in.opcode() != Op.LD_IMM64 || in.src() != 0) throw unsupported(i, in);
-                    s.r[in.dst()] = Val.scalar(bits.konst(in.imm()));
+                    io.portcullis.bpf.elf.ReadOnlyData.Ref ref = prog.data.at(prog.slot[i]);
+                    s.r[in.dst()] = ref != null ? new Val(RO, bits.konst(ref.offset()), ref.region())
+                            : Val.scalar(bits.konst(in.imm()));
                 }
                 case Op.LDX -> load(i, in, s);
                 case Op.ST, Op.STX -> store(i, in, s);
@@ -392,6 +399,7 @@ final class Executor {
         }
         int[] delta = op == Op.SUB ? bits.neg(n.bits()) : n.bits();
         if (p.kind == PKT) return new Val(PKT, bits.add(p.bits(), delta), 0);
+        if (p.kind == RO) return new Val(RO, bits.add(p.bits(), delta), p.off);
         Long k = Bits.constant(delta);
         if (k == null) throw new TvException("a stack or context pointer is moved by an input-dependent amount", i);
         return new Val(p.kind, null, p.off + k);
@@ -448,6 +456,7 @@ final class Executor {
                 else throw new TvException("context access at offset " + at + " (size " + size + ") is not modelled", i);
             }
             case FP -> v = stackLoad(i, s, base.off + in.off(), size);
+            case RO -> v = Val.scalar(readOnlyLoad(i, s.set, (int) base.off, bits.add(base.bits(), bits.konst(in.off())), size));
             default -> throw new TvException("load through a number, not a pointer", i);
         }
         if (in.mode() == Op.MEMSX) {
@@ -455,6 +464,31 @@ final class Executor {
             v = Val.scalar(bits.sext(v.bits(), size * 8));
         }
         s.r[d] = v;
+    }
+
+    /**
+     * A load from read-only data: the offset takes one concrete value on each subset of the frames reaching it, and
+     * each gives the constant stored there. A load at an offset outside the data is not analysed (never "proven").
+     */
+    private int[] readOnlyLoad(int i, int set, int region, int[] offset, int size) throws TvException {
+        io.portcullis.bpf.elf.ReadOnlyData.Region r = prog.data.regions().get(region);
+        List<Bits.Case> cases = bits.values(offset, set, RO_CASES);
+        if (cases.size() > RO_CASES) {
+            throw new TvException("a read-only data load at more than " + RO_CASES + " different offsets is not analysable", i);
+        }
+        int[] out = null;
+        for (Bits.Case c : cases) {
+            long o = c.value();
+            if (o < 0 || o + size > r.size()) {
+                throw new TvException("a " + size + "-byte read at offset " + o + " of read-only data '" + r.section()
+                        + "' (" + r.size() + " bytes) is out of bounds", i);
+            }
+            long v = 0;
+            for (int k = size - 1; k >= 0; k--) v = (v << 8) | (r.bytes()[(int) o + k] & 0xff);
+            int[] kv = bits.konst(v);
+            out = out == null ? kv : bits.ite(c.set(), kv, out);
+        }
+        return out == null ? bits.konst(0) : out;
     }
 
     private int[] packetLoad(int i, int set, int[] offset, int size) throws TvException {

@@ -18,6 +18,8 @@ final class Program {
     final int[][] succ;        // successor blocks; for a conditional jump: {taken, fall-through}
     final int[] topo;          // block indices, every block after its predecessors
     final int[] liveIn;        // bit mask of registers r0..r10 live at each block's entry
+    /** What ld_imm64 instructions point into (.rodata* sections); none unless the object has read-only data. */
+    io.portcullis.bpf.elf.ReadOnlyData data = io.portcullis.bpf.elf.ReadOnlyData.none();
 
     Program(List<Insn> insns) throws TvException {
         this.insns = List.copyOf(insns);

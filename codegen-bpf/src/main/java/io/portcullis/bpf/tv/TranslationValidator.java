@@ -69,16 +69,18 @@ public final class TranslationValidator {
     /** Validates the program of {@code elf} (section for the policy's target) against {@code policy}. */
     public static Result validate(byte[] elf, ResolvedPolicy policy) {
         List<Insn> insns;
+        io.portcullis.bpf.elf.ReadOnlyData data;
         try {
             ElfFile f = ElfFile.parse(elf);
-            byte[] code = f.section(policy.target().section()).orElseThrow(() -> new IllegalArgumentException(
+            ElfFile.Section sec = f.sectionHeader(policy.target().section()).orElseThrow(() -> new IllegalArgumentException(
                     "the object has no program section '" + policy.target().section() + "'"));
-            insns = Decoder.decode(code);
+            insns = Decoder.decode(f.contents(sec));
+            data = io.portcullis.bpf.elf.ReadOnlyData.of(f, sec);
         } catch (IllegalArgumentException e) {
             return new Result(List.of(new Problem(Kind.UNSUPPORTED, -1, "cannot read the program: " + e.getMessage(),
                     List.of())), new Stats(0, 0, 0, 0, 0));
         }
-        return validate(insns, policy);
+        return new Session(policy).validate(insns, data);
     }
 
     /** Validates decoded instructions (as the target's program) against {@code policy}. */
@@ -112,7 +114,10 @@ public final class TranslationValidator {
             setupMillis = ms(t0);
         }
 
-        public Result validate(List<Insn> insns) {
+        public Result validate(List<Insn> insns) { return validate(insns, io.portcullis.bpf.elf.ReadOnlyData.none()); }
+
+        /** Validates instructions whose ld_imm64 may point into read-only data ({@code data}, from the object). */
+        public Result validate(List<Insn> insns, io.portcullis.bpf.elf.ReadOnlyData data) {
             // The first run's time includes building the frame space and the policy's sets.
             long t0 = System.nanoTime() - (first ? setupMillis * 1_000_000 : 0);
             first = false;
@@ -120,6 +125,7 @@ public final class TranslationValidator {
             Program prog;
             try {
                 prog = new Program(insns);
+                prog.data = data;
             } catch (TvException e) {
                 return new Result(List.of(unsupported(e, insns)), new Stats(insns.size(), layouts, 0, 0, ms(t0)));
             }

@@ -501,6 +501,9 @@ final class Explorer {
             case PACKET:
             case PACKET_META:
                 return o.range() <= c.range() && o.off() == c.off() && sameId(o.id(), c.id()) && contains(o.var(), c.var());
+            case MAP_VALUE:
+                // The kernel's regsafe for map values: the same map, the current offsets within the old ones.
+                return o.range() == c.range() && o.off() == c.off() && contains(o.var(), c.var());
             default:
                 return o.off() == c.off() && o.var().equals(c.var()) && sameId(o.id(), c.id());
         }

@@ -35,11 +35,18 @@ public final class ObjectVerifier {
                         + "' names no program type this verifier models (xdp, tc, cgroup_skb/ingress, cgroup_skb/egress)"));
                 continue;
             }
-            Verification v = StaticVerifier.verify(code, type);
-            int relocs = f.relocationsFor(s).size();
-            if (relocs > 0 && v.accepted()) {
-                v = new Verification(type, v.insns(), v.slots(), List.of(new Problem(-1, Reason.UNSUPPORTED, "the section has "
-                        + relocs + " relocation(s) (maps or calls), which this verifier does not resolve")),
+            io.portcullis.bpf.elf.ReadOnlyData data;
+            String unresolved = null;
+            try {
+                data = io.portcullis.bpf.elf.ReadOnlyData.of(f, s);
+            } catch (IllegalArgumentException e) {
+                data = io.portcullis.bpf.elf.ReadOnlyData.none();
+                unresolved = e.getMessage();
+            }
+            Verification v = StaticVerifier.verify(code, type, data);
+            if (unresolved != null && v.accepted()) {
+                v = new Verification(type, v.insns(), v.slots(), List.of(new Problem(-1, Reason.UNSUPPORTED,
+                        unresolved + ", which this verifier does not resolve")),
                         v.analysed(), v.pendingBranches(), v.deepestBranches(), v.nanos(), v.complexity());
             }
             out.add(new Program(s.name(), name, type, code, v, null));

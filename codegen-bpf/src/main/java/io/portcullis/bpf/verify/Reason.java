@@ -21,6 +21,7 @@ public enum Reason {
     STACK_POINTER_PARTIAL("stack-pointer-partial", true, "a read of part of a pointer spilled to the stack"),
     PACKET_OUT_OF_RANGE("packet-out-of-range", true, "a packet access not proven inside the packet by an earlier check against data_end"),
     PACKET_NEGATIVE("packet-negative-offset", true, "a packet access below data, or through a pointer whose variable part may be negative"),
+    MAP_OUT_OF_RANGE("map-out-of-range", true, "a read of read-only data (a map value) not proven inside the value for every offset the pointer may hold"),
     PACKET_WRITE("packet-write", true, "a packet write in a program type that may not write the packet"),
     CTX_ACCESS("ctx-access", true, "a context access at an offset or size the program type does not have"),
     CTX_READ_ONLY("ctx-read-only", true, "a write to a context field that is read-only for the program type"),

@@ -51,8 +51,26 @@ public final class StaticVerifier {
     }
 
     public static Verification verify(List<Insn> insns, ProgramType type) {
+        return verify(insns, type, io.portcullis.bpf.elf.ReadOnlyData.none());
+    }
+
+    /** Verifies raw bytecode whose {@code ld_imm64} instructions may point into read-only data ({@code data}). */
+    public static Verification verify(byte[] code, ProgramType type, io.portcullis.bpf.elf.ReadOnlyData data) {
+        long t0 = System.nanoTime();
+        List<Insn> insns;
+        try {
+            insns = Decoder.decode(code);
+        } catch (IllegalArgumentException e) {
+            return new Verification(type, List.of(), code.length / 8,
+                    List.of(new Problem(-1, Reason.INVALID_INSN, e.getMessage())), 0, 0, 0, System.nanoTime() - t0, null);
+        }
+        return verify(insns, type, data);
+    }
+
+    public static Verification verify(List<Insn> insns, ProgramType type, io.portcullis.bpf.elf.ReadOnlyData data) {
         long t0 = System.nanoTime();
         Run run = new Run(insns, type);
+        run.data = data;
         run.run();
         return new Verification(type, List.copyOf(insns), run.n, List.copyOf(run.problems), run.analysed,
                 run.pending, run.deepest, System.nanoTime() - t0, run.estimate);
@@ -130,6 +148,8 @@ public final class StaticVerifier {
         Complexity estimate;
         /** Path mode: the next id for linked scalars. */
         int nextScalarId = 1 << 28;
+        /** What the program's ld_imm64 instructions point into (.rodata* sections). */
+        io.portcullis.bpf.elf.ReadOnlyData data = io.portcullis.bpf.elf.ReadOnlyData.none();
 
         Run(List<Insn> insns, ProgramType type) {
             this.insns = insns;
@@ -212,7 +232,9 @@ public final class StaticVerifier {
                 case Op.LD -> {
                     // Structure admits only ld_imm64 with src 0 here.
                     State o = st.copy();
-                    o.regs[i.dst()] = Value.constant(i.imm());
+                    io.portcullis.bpf.elf.ReadOnlyData.Ref ref = data.at(s);
+                    o.regs[i.dst()] = ref != null ? new Value(Value.Kind.MAP_VALUE, ref.offset(), Scalar.constant(0), 0,
+                            ref.region()) : Value.constant(i.imm());
                     next(s, i, o, in);
                 }
                 default -> jump(s, i, st, in);
@@ -402,6 +424,7 @@ public final class StaticVerifier {
             }
             Scalar var = op == Op.ADD ? ptr.var().add(k) : ptr.var().sub(k);
             // Something variable was added: a new id, and no range proven yet (as the kernel does).
+            if (ptr.kind() == Value.Kind.MAP_VALUE) return new Value(ptr.kind(), ptr.off(), var, s + 1, ptr.range());
             return new Value(ptr.kind(), ptr.off(), var, s + 1, 0);
         }
 
@@ -439,6 +462,10 @@ public final class StaticVerifier {
                     packetAccess(s, reg, p, i.off(), size);
                     return Value.scalar(sx ? signExtend(Scalar.ofBytes(size), size * 8) : Scalar.ofBytes(size));
                 }
+                case MAP_VALUE -> {
+                    mapValueAccess(s, reg, p, i.off(), size);
+                    return Value.scalar(sx ? signExtend(Scalar.ofBytes(size), size * 8) : Scalar.ofBytes(size));
+                }
                 case STACK -> {
                     int a = stackAccess(s, reg, p, i.off(), size);
                     Value v = stackRead(s, st, a, size);
@@ -459,6 +486,16 @@ public final class StaticVerifier {
         void ctxPointer(int s, int reg, Value p) {
             if (p.off() != 0 || !p.var().isConst() || p.var().umin() != 0) {
                 throw fail(s, Reason.CTX_MODIFIED, "dereference of modified ctx ptr R" + reg + " off=" + p.off() + " disallowed");
+            }
+        }
+
+        /** As the kernel's check_map_access: every offset the pointer may hold, plus the access, inside the value. */
+        void mapValueAccess(int s, int reg, Value p, int insnOff, int size) {
+            int valueSize = data.regions().get(p.range()).size();
+            long lo = p.var().smin() + p.off() + insnOff, hi = p.var().umax() + p.off() + insnOff + size;
+            if (p.var().smin() < 0 || lo < 0 || Long.compareUnsigned(p.var().umax(), valueSize) > 0 || hi > valueSize) {
+                throw fail(s, Reason.MAP_OUT_OF_RANGE, "R" + reg + " invalid access to map value, value_size="
+                        + valueSize + " off=" + (p.off() + insnOff) + " size=" + size + " (" + p + ")");
             }
         }
 

@@ -20,6 +20,12 @@ record Value(Kind kind, int off, Scalar var, int id, int range) {
         PACKET_END("pkt_end"),
         PACKET_META("pkt_meta"),
         STACK("fp"),
+        /**
+         * A pointer into read-only data (a .rodata* section; a frozen array map's value in the kernel): {@code range}
+         * holds the region's index in the program's {@link io.portcullis.bpf.elf.ReadOnlyData}, {@code off} and
+         * {@code var} the offset into it. Reads only.
+         */
+        MAP_VALUE("map_value"),
         /** __sk_buff->sk: a socket pointer or NULL. */
         SOCK_OR_NULL("sock_common_or_null"),
         /** A pointer on some paths and something else on others. */
@@ -79,6 +85,11 @@ record Value(Kind kind, int off, Scalar var, int id, int range) {
                 int r = Math.max(0, Math.min(range - off, o.range - o.off));
                 return new Value(Kind.PACKET, 0, a.join(b), phiId, r);
             }
+            case MAP_VALUE: {
+                if (range != o.range) return MIXED; // different maps
+                Scalar a = var.add(Scalar.constant(off)), b = o.var.add(Scalar.constant(o.off));
+                return new Value(Kind.MAP_VALUE, 0, a.join(b), phiId, range);
+            }
             case MIXED:
                 return MIXED;
             default:
@@ -100,6 +111,8 @@ record Value(Kind kind, int off, Scalar var, int id, int range) {
                 if (id != 0) sb.append("id=").append(id).append(",var=").append(var).append(',');
                 return sb.append("off=").append(off).append(",r=").append(range).append(')').toString();
             }
+            case MAP_VALUE:
+                return "map_value(map=" + range + (var.isConst() && var.umin() == 0 ? "" : ",var=" + var) + ",off=" + off + ")";
             default:
                 return off == 0 ? kind.text : kind.text + "(off=" + off + ")";
         }

@@ -16,14 +16,43 @@ import org.junit.jupiter.api.Test;
 class KernelVerifierOfflineTest {
     static final byte[] CODE = program(mov64Imm(0, 2), exit());
 
-    @Test void relocationsAreRejected() {
-        byte[] obj = new ElfWriter().program("xdp", "prog", CODE).license("GPL")
+    /** r1 = &data[4] (ld_imm64 with an R_BPF_64_64 relocation); r0 = 2; exit. */
+    static final byte[] LD_CODE = program(io.portcullis.bpf.asm.Asm.ldImm64(1, 4), mov64Imm(0, 2), exit());
+
+    /** Only read-only data is resolved: a reference into a writable section (a map definition here) is refused. */
+    @Test void relocationsOtherThanReadOnlyDataAreRejected() {
+        byte[] obj = new ElfWriter().program("xdp", "prog", LD_CODE).license("GPL")
                 .section(".maps", ElfFile.SHT_PROGBITS, ElfFile.SHF_ALLOC | ElfFile.SHF_WRITE, new byte[32], 8)
                 .symbol("rules", ".maps", 0, 32, ElfFile.STT_OBJECT, ElfFile.STB_GLOBAL)
                 .relocation("xdp", 0, "rules", 1).build();
         KernelVerifier.Verification v = KernelVerifier.verify(obj, Target.XDP);
         assertEquals(KernelVerifier.Status.REJECTED, v.status());
-        assertTrue(v.log().contains("1 relocation(s)"), v.log());
+        assertTrue(v.log().contains("not read-only data"), v.log());
+        byte[] notLd = new ElfWriter().program("xdp", "prog", CODE).license("GPL")
+                .section(".rodata", ElfFile.SHT_PROGBITS, ElfFile.SHF_ALLOC, new byte[32], 8)
+                .symbol("t", ".rodata", 0, 32, ElfFile.STT_OBJECT, ElfFile.STB_GLOBAL)
+                .relocation("xdp", 0, "t", 1).build();
+        assertTrue(KernelVerifier.verify(notLd, Target.XDP).log().contains("not on an ld_imm64"));
+    }
+
+    /** A .rodata reference is resolved as libbpf does: symbol value plus the instruction's addend. */
+    @Test void readOnlyDataReferencesAreResolved() {
+        byte[] obj = new ElfWriter().program("xdp", "prog", LD_CODE).license("GPL")
+                .section(".rodata.t0", ElfFile.SHT_PROGBITS, ElfFile.SHF_ALLOC, new byte[32], 8)
+                .symbol("t", ".rodata.t0", 8, 24, ElfFile.STT_OBJECT, ElfFile.STB_LOCAL)
+                .relocation("xdp", 0, "t", 1).build();
+        ProgramImage image = ProgramImage.fromElf(obj, Target.XDP);
+        assertEquals(1, image.data().regions().size());
+        assertEquals(".rodata.t0", image.data().regions().get(0).section());
+        assertEquals(32, image.data().regions().get(0).size());
+        io.portcullis.bpf.elf.ReadOnlyData.Ref ref = image.data().at(0);
+        assertEquals(0, ref.region());
+        assertEquals(12, ref.offset());
+        // Patched as libbpf does: src_reg BPF_PSEUDO_MAP_VALUE, map fd in the first imm, offset in the second.
+        byte[] patched = image.codeWithMaps(new int[] {7});
+        assertEquals(io.portcullis.bpf.asm.Op.PSEUDO_MAP_VALUE, (patched[1] >> 4) & 0xf);
+        assertEquals(7, patched[4]);
+        assertEquals(12, patched[12]);
     }
 
     @Test void missingSectionIsRejected() {

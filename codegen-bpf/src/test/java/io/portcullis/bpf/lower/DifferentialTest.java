@@ -40,10 +40,20 @@ class DifferentialTest {
         compare(LargePolicy.build(40), 300, 2);
     }
 
+    /** The same policies as .rodata tables, loaded by bpftool (libbpf makes the maps). */
+    @Test void tablesAgreeWithEvaluator() throws Exception {
+        compare(MixedPolicy.build(), 400, 1, BpfCompiler.Strategy.TABLE);
+        compare(LargePolicy.build(40), 300, 2, BpfCompiler.Strategy.TABLE);
+    }
+
     private static void compare(ResolvedPolicy policy, int count, long seed) throws Exception {
+        compare(policy, count, seed, BpfCompiler.Strategy.AUTO);
+    }
+
+    private static void compare(ResolvedPolicy policy, int count, long seed, BpfCompiler.Strategy strategy) throws Exception {
         String why = Bpftool.unavailableReason();
         Assumptions.assumeTrue(why == null, () -> "kernel tests skipped: " + why);
-        Bpftool.Load load = Bpftool.load(BpfCompiler.compile(policy), "diff");
+        Bpftool.Load load = Bpftool.load(BpfCompiler.compile(policy, strategy), "diff");
         assertTrue(load.ok(), load.log());
         try {
             Pools pools = new Pools(policy);

@@ -37,17 +37,32 @@ class KernelLoadTest {
 
     @Test void fiveHundredRulesLoad() throws Exception { assertLoads(LargePolicy.build(500)); }
 
+    /** A table program: libbpf makes the .rodata.* maps itself, and bpftool prints no warning. */
+    @Test void tableProgramLoads() throws Exception {
+        Bpftool.Load l = Bpftool.load(BpfCompiler.compile(LargePolicy.build(500), BpfCompiler.Strategy.TABLE), "tbl");
+        try {
+            assertTrue(l.ok(), () -> "bpftool prog load failed:\n" + l.log());
+            assertFalse(l.log().toLowerCase().contains("warn"), l.log());
+            Bpftool.Result show = Bpftool.exec(List.of("bpftool", "prog", "show", "pinned", l.pin().toString()));
+            assertTrue(show.out().contains("map_ids"), show.out());
+        } finally {
+            l.unpin();
+        }
+    }
+
     @Test void tcProgramLoads() throws Exception {
         assertLoads(Policies.policy("tc", Target.TC_INGRESS, Action.DENY, Action.ALLOW,
                 MixedPolicy.build().rules().stream().map(r -> r.match()).toArray(io.portcullis.ir.RuleMatch[]::new)));
     }
 
     /** bpftool infers the program type from the section name alone; a wrong section would load as the wrong type. */
-    @Test void everyTargetLoadsThroughBpftool() throws Exception {
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.EnumSource(value = BpfCompiler.Strategy.class, names = {"AUTO", "TABLE"})
+    void everyTargetLoadsThroughBpftool(BpfCompiler.Strategy strategy) throws Exception {
         for (Target t : Target.values()) {
             ResolvedPolicy p = Policies.policy("t" + t.ordinal(), t, Action.DENY, Action.ALLOW,
                     MixedPolicy.build().rules().stream().map(r -> r.match()).toArray(io.portcullis.ir.RuleMatch[]::new));
-            Bpftool.Load l = Bpftool.load(BpfCompiler.compile(p), "tgt");
+            Bpftool.Load l = Bpftool.load(BpfCompiler.compile(p, strategy), "tgt");
             try {
                 assertTrue(l.ok(), () -> t + ": bpftool prog load failed:\n" + l.log());
                 assertFalse(l.log().toLowerCase().contains("warn"), l.log());
@@ -65,14 +80,16 @@ class KernelLoadTest {
     }
 
     /** iproute2 attaches the object to a dummy device in a throwaway network namespace without a word. */
-    @Test void iproute2AttachesWithoutWarnings() throws Exception {
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.EnumSource(value = BpfCompiler.Strategy.class, names = {"AUTO", "TABLE"})
+    void iproute2AttachesWithoutWarnings(BpfCompiler.Strategy strategy) throws Exception {
         Assumptions.assumeTrue(Bpftool.exec(List.of("ip", "-V")).exit() == 0, "iproute2 is not installed");
         String ns = "pcg" + ProcessHandle.current().pid();
         Bpftool.Result add = Bpftool.exec(List.of("ip", "netns", "add", ns));
         Assumptions.assumeTrue(add.exit() == 0, () -> "cannot create a network namespace: " + add.out());
         Path obj = Files.createTempFile("portcullis-", ".o");
         try {
-            Files.write(obj, BpfCompiler.compile(MixedPolicy.build()));
+            Files.write(obj, BpfCompiler.compile(MixedPolicy.build(), strategy));
             Bpftool.Result dev = Bpftool.exec(List.of("ip", "-n", ns, "link", "add", "pc0", "type", "veth", "peer", "name", "pc1"));
             assertEquals(0, dev.exit(), dev.out());
             Bpftool.Result attach = Bpftool.exec(List.of("ip", "-n", ns, "link", "set", "dev", "pc0", "xdp", "obj",
@@ -88,7 +105,9 @@ class KernelLoadTest {
     }
 
     /** tc (iproute2) attaches the tc objects, with their BTF, as ingress and egress filters without a word. */
-    @Test void tcAttachesWithoutWarnings() throws Exception {
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.EnumSource(value = BpfCompiler.Strategy.class, names = {"AUTO", "TABLE"})
+    void tcAttachesWithoutWarnings(BpfCompiler.Strategy strategy) throws Exception {
         Assumptions.assumeTrue(Bpftool.exec(List.of("tc", "-V")).exit() == 0, "tc (iproute2) is not installed");
         String ns = "pct" + ProcessHandle.current().pid();
         Bpftool.Result add = Bpftool.exec(List.of("ip", "netns", "add", ns));
@@ -102,7 +121,7 @@ class KernelLoadTest {
             for (Target t : new Target[] {Target.TC_INGRESS, Target.TC_EGRESS}) {
                 ResolvedPolicy p = Policies.policy("tc" + t.ordinal(), t, Action.DENY, Action.ALLOW,
                         MixedPolicy.build().rules().stream().map(r -> r.match()).toArray(io.portcullis.ir.RuleMatch[]::new));
-                Files.write(obj, BpfCompiler.compile(p));
+                Files.write(obj, BpfCompiler.compile(p, strategy));
                 String hook = t == Target.TC_INGRESS ? "ingress" : "egress";
                 Bpftool.Result attach = Bpftool.exec(List.of("tc", "-n", ns, "filter", "add", "dev", "pc0", hook,
                         "bpf", "da", "obj", obj.toString(), "sec", "tc"));
