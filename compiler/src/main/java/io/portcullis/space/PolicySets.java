@@ -115,6 +115,27 @@ public final class PolicySets {
         return policy.defaultAction() == Action.ALLOW ? bdd.or(allow, rest) : allow;
     }
 
+    /**
+     * Whether rules {@code from..n-1} and the default give every packet of {@code set} the verdict {@code action},
+     * walking only the rules in {@code cands} (as for {@link #allowedWithin}). The same answer as comparing
+     * {@code allowedWithin} with {@code set} (allow) or with the empty set (deny), but without building the allowed
+     * set, and it stops at the first rule that gives some of the packets the other verdict.
+     */
+    public boolean decidedAlike(int set, int[] cands, int from, Action action) {
+        Bdd bdd = space.bdd();
+        int rest = set;
+        for (int j : cands) {
+            if (rest == Bdd.FALSE) return true;
+            if (j < from) continue;
+            if (policy.rules().get(j).action() == action) {
+                rest = bdd.diff(rest, match[j]);
+            } else if (bdd.intersects(rest, match[j])) {
+                return false;
+            }
+        }
+        return rest == Bdd.FALSE || policy.defaultAction() == action;
+    }
+
     /** Rules whose addresses can overlap rule {@code i}'s (ascending; i itself included). */
     public int[] overlapping(int i) { return overlapping[i]; }
 
