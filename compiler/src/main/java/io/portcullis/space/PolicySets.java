@@ -47,7 +47,12 @@ public final class PolicySets {
             java.util.Arrays.sort(order);
             int mark = bdd.mark();
             int d = match[i];
-            for (int m = 0; m < k && d != Bdd.FALSE; m++) d = bdd.diff(d, match[(int) (order[m] & 0xFFFFFFFFL)]);
+            for (int m = 0; m < k && d != Bdd.FALSE; m++) {
+                // Most candidates miss d (the index only knows addresses): a test makes no node, a difference would
+                // look up every node of d again.
+                int j = (int) (order[m] & 0xFFFFFFFFL);
+                if (bdd.intersects(d, match[j])) d = bdd.diff(d, match[j]);
+            }
             decided[i] = bdd.release(mark, d);
         }
     }
