@@ -39,7 +39,7 @@ public final class PolicySets {
         long[] breadth = new long[n];
         for (int i = 0; i < n; i++) breadth[i] = breadth(policy.rules().get(i).match(), i);
         for (int i = 0; i < n; i++) {
-            overlapping[i] = index.overlapping(policy.rules().get(i).match());
+            overlapping[i] = index.overlapping(i);
             int k = 0;
             while (k < overlapping[i].length && overlapping[i][k] < i) k++;
             long[] order = new long[k];
