@@ -111,7 +111,9 @@ public final class Checker {
                 } else {
                     // Findings keep packets, not sets: every node made for this rule can go (see Bdd#release).
                     int mark = bdd.mark();
-                    int[] cands = earlierOf(i, sets.overlapping(i));
+                    // The earlier rules that decide packets are enough: a rule that decides nothing is no decider,
+                    // and the first rule to match a packet decides it.
+                    int[] cands = sets.earlierDeciding(i);
                     if (decided[i] == Bdd.FALSE) dead(i, cands);
                     else correlation(i, cands);
                     bdd.release(mark);
@@ -209,12 +211,6 @@ public final class Checker {
         private int swallower(int i, List<Integer> cover) {
             for (int j : cover) if (bdd.subset(match[i], match[j])) return j;
             return -1;
-        }
-
-        private static int[] earlierOf(int i, int[] cands) {
-            int k = 0;
-            while (k < cands.length && cands[k] < i) k++;
-            return java.util.Arrays.copyOf(cands, k);
         }
 
         /** The first rule of {@code cands} (ascending) in [from+1, to) that matches {@code p}; -1 for none. */

@@ -25,22 +25,40 @@ import java.util.List;
  * added before the first query.
  */
 public final class RuleIndex {
-    private final Field src = new Field(), dst = new Field();
+    private final Field src, dst;
     private final int[] stamp;
     private final Sig[] sigs;
     private int epoch;
 
-    public RuleIndex(int rules) {
+    /** An index in which every added rule can be found. */
+    public RuleIndex(int rules) { this(rules, false); }
+
+    /**
+     * An index of {@code rules} rules; with {@code live}, an added rule is only found once {@link #activate}d (so that
+     * a sweep in rule order can look among the earlier rules that still decide packets).
+     */
+    public RuleIndex(int rules, boolean live) {
         stamp = new int[rules];
         sigs = new Sig[rules];
+        src = new Field(live);
+        dst = new Field(live);
     }
 
-    /** Indexes rule {@code rule}, which matches {@code m}. Every rule is added before the first query. */
+    /**
+     * Indexes rule {@code rule}, which matches {@code m}. Rules are added in ascending order, every one before the
+     * first query or activation.
+     */
     public void add(int rule, RuleMatch m) {
         Sig s = Sig.of(m);
         sigs[rule] = s;
         src.add(rule, s.src);
         dst.add(rule, s.dst);
+    }
+
+    /** Makes added rule {@code rule} visible to queries (for an index made with {@code live}). */
+    public void activate(int rule) {
+        src.activate(rule);
+        dst.activate(rule);
     }
 
     /** Prefixes as parallel arrays: family ordinal, address halves, length. */
@@ -186,21 +204,37 @@ public final class RuleIndex {
 
     /**
      * One address field of every rule: the distinct prefixes sorted by (family, address, length), each with the
-     * rules indexed under it (rules[start[k]..start[k+1]-1]).
+     * rules indexed under it that are visible (rules[start[k]..start[k]+fill[k]-1]).
      */
     private static final class Field {
-        // While adding: one entry per (rule, prefix).
-        private int entries;
+        private final boolean live;
+        // While adding: one entry per (rule, prefix); rule r's entries are firstEntry[r]..firstEntry[r+1]-1.
+        private int entries, added;
         private int[] eFam = new int[16], eLen = new int[16], eRule = new int[16];
         private long[] eHi = new long[16], eLo = new long[16];
-        // Frozen: the distinct keys and their rules.
+        private int[] firstEntry = new int[16];
+        // Frozen: the distinct keys and their rules; entryKey[e]: the key of entry e.
         private int keys = -1;
-        private int[] kFam, kLen, start, rules;
+        private int[] kFam, kLen, start, fill, rules, entryKey;
         private long[] kHi, kLo;
         final boolean[][] used = new boolean[2][129];
 
+        Field(boolean live) { this.live = live; }
+
+        void activate(int rule) {
+            freeze();
+            for (int e = firstEntry[rule]; e < firstEntry[rule + 1]; e++) {
+                int k = entryKey[e];
+                rules[start[k] + fill[k]++] = rule;
+            }
+        }
+
         void add(int rule, Prefixes s) {
             if (keys >= 0) throw new IllegalStateException("rule added after the first query");
+            if (rule != added) throw new IllegalArgumentException("rules are added in order");
+            if (added + 2 > firstEntry.length) firstEntry = Arrays.copyOf(firstEntry, firstEntry.length * 2);
+            firstEntry[added++] = entries;
+            firstEntry[added] = entries + s.size;
             for (int k = 0; k < s.size; k++) {
                 if (entries == eFam.length) {
                     int cap = entries * 2;
@@ -239,6 +273,7 @@ public final class RuleIndex {
             kLo = new long[entries];
             start = new int[entries + 1];
             rules = new int[entries];
+            entryKey = new int[entries];
             int n = 0;
             for (int k = 0; k < entries; k++) {
                 int e = order[k];
@@ -251,9 +286,12 @@ public final class RuleIndex {
                     n++;
                 }
                 rules[k] = eRule[e];
+                entryKey[e] = n - 1;
             }
             start[n] = entries;
             keys = n;
+            fill = new int[n];
+            if (!live) for (int k = 0; k < n; k++) fill[k] = start[k + 1] - start[k];
             eFam = eLen = eRule = null;
             eHi = eLo = null;
         }
@@ -274,7 +312,7 @@ public final class RuleIndex {
         }
 
         private boolean addKey(int k, IntList out, int[] stamp, int epoch, int limit) {
-            return out.addAll(rules, start[k], start[k + 1], stamp, epoch, limit);
+            return out.addAll(rules, start[k], start[k] + fill[k], stamp, epoch, limit);
         }
 
         boolean overlapping(int fam, long hi, long lo, int len, IntList out, int[] stamp, int epoch, int limit) {
