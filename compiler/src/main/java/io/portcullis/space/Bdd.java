@@ -317,6 +317,32 @@ public final class Bdd {
     }
 
     /**
+     * What {@code anySat(and(a, b))} gives, without building the conjunction: the first satisfying assignment in
+     * variable order (0 before 1, free variables 0), found by a walk that tests which branch still meets; null when
+     * a and b are disjoint.
+     */
+    public boolean[] anySat(int a, int b) {
+        if (!intersects(a, b)) return null;
+        boolean[] bits = new boolean[varCount];
+        int[] t = nodes;
+        while (a != TRUE || b != TRUE) {
+            int va = t[4 * a + VAR], vb = t[4 * b + VAR];
+            int v = Math.min(va, vb);
+            int a0 = va == v ? t[4 * a + LOW] : a, a1 = va == v ? t[4 * a + HIGH] : a;
+            int b0 = vb == v ? t[4 * b + LOW] : b, b1 = vb == v ? t[4 * b + HIGH] : b;
+            if (test(MEETS, a0, b0) != 0) {
+                a = a0;
+                b = b0;
+            } else {
+                bits[v] = true;
+                a = a1;
+                b = b1;
+            }
+        }
+        return bits;
+    }
+
+    /**
      * Whether {@code id}, obtained while {@link #epoch()} was {@code epochThen}, still names the same node: no release
      * since then dropped or renumbered it. For caches kept outside this class.
      */

@@ -138,11 +138,9 @@ public final class PolicySets {
         for (int j : cands) {
             if (rest == Bdd.FALSE) return true;
             if (j < from) continue;
-            if (policy.rules().get(j).action() == action) {
-                rest = bdd.diff(rest, match[j]);
-            } else if (bdd.intersects(rest, match[j])) {
-                return false;
-            }
+            if (!bdd.intersects(rest, match[j])) continue;
+            if (policy.rules().get(j).action() != action) return false;
+            rest = bdd.diff(rest, match[j]);
         }
         return rest == Bdd.FALSE || policy.defaultAction() == action;
     }
