@@ -131,14 +131,11 @@ public final class Checker {
             ResolvedRule r = rules.get(i);
             List<Integer> deciders = new ArrayList<>();
             int opposite = -1;
-            // In ascending order, the part of r's match that rule j decides is what is left of it after the earlier
-            // candidates (decided(j) is j's match minus every earlier match, and the candidates include every earlier
-            // rule that decides some of r's packets). So the walk can stop once nothing is left.
-            int rest = match[i];
+            // The rules up to sets.coveredBy(i) already match all of r, so no later rule decides any of r's packets.
+            int end = sets.coveredBy(i);
             for (int j : cands) {
-                if (rest == Bdd.FALSE) break;
-                if (!bdd.intersects(rest, match[j])) continue;
-                rest = bdd.diff(rest, match[j]);
+                if (j > end) break;
+                if (!bdd.intersects(decided[j], match[i])) continue;
                 deciders.add(j);
                 if (opposite < 0 && rules.get(j).action() != r.action()) opposite = j;
             }

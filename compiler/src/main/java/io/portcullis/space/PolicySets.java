@@ -15,6 +15,7 @@ public final class PolicySets {
     private final ResolvedPolicy policy;
     private final int[] match, decided;
     private final int[][] earlierDeciding;
+    private final int[] coveredBy;
     private final RuleIndex index;
     private int[] before, allowedFrom;
 
@@ -26,6 +27,7 @@ public final class PolicySets {
         match = new int[n];
         decided = new int[n];
         earlierDeciding = new int[n][];
+        coveredBy = new int[n];
         index = new RuleIndex(n);
         RuleIndex live = new RuleIndex(n, true);
         for (int i = 0; i < n; i++) {
@@ -51,13 +53,17 @@ public final class PolicySets {
             for (int m = 0; m < k; m++) order[m] = breadth[cands[m]];
             java.util.Arrays.sort(order);
             int mark = bdd.mark();
-            int d = match[i];
+            int d = match[i], last = -1;
             for (int m = 0; m < k && d != Bdd.FALSE; m++) {
                 // Most candidates miss d (the index only knows addresses): a test makes no node, a difference would
                 // look up every node of d again.
                 int j = (int) (order[m] & 0xFFFFFFFFL);
-                if (bdd.intersects(d, match[j])) d = bdd.diff(d, match[j]);
+                if (bdd.intersects(d, match[j])) {
+                    d = bdd.diff(d, match[j]);
+                    last = Math.max(last, j);
+                }
             }
+            coveredBy[i] = d == Bdd.FALSE ? last : -1;
             decided[i] = bdd.release(mark, d);
             if (decided[i] != Bdd.FALSE) live.activate(i);
         }
@@ -166,6 +172,12 @@ public final class PolicySets {
     public int size() { return match.length; }
     /** Packets rule {@code i} matches. */
     public int match(int i) { return match[i]; }
+    /**
+     * For a rule that decides nothing (and matches something): an earlier rule such that the rules up to it already
+     * match every packet of rule {@code i}, so no later rule decides any of them; otherwise -1.
+     */
+    public int coveredBy(int i) { return coveredBy[i]; }
+
     /** Packets rule {@code i} decides: its match minus every earlier rule's. */
     public int decided(int i) { return decided[i]; }
     /** Packets the default decides. */

@@ -145,10 +145,12 @@ public final class RuleIndex {
             return new Sig(new Prefixes(m.src()), new Prefixes(m.dst()), protos, lo, hi);
         }
 
-        boolean meets(Sig o) {
+        /** Whether the signatures meet; the address field {@code known} (src or dst, or null) is known to. */
+        boolean meets(Sig o, Prefixes known) {
             boolean proto = false;
             for (int k = 0; k < 4; k++) proto |= (protos[k] & o.protos[k]) != 0;
-            return proto && dlo <= o.dhi && o.dlo <= dhi && nested(src, o.src) && nested(dst, o.dst);
+            return proto && dlo <= o.dhi && o.dlo <= dhi && (known == o.src || nested(src, o.src))
+                    && (known == o.dst || nested(dst, o.dst));
         }
 
         private static boolean nested(Prefixes a, Prefixes b) {
@@ -178,9 +180,12 @@ public final class RuleIndex {
     private int[] overlapping(Sig sig) {
         IntList byDst = candidates(dst, sig.dst, Integer.MAX_VALUE);
         IntList bySrc = byDst.size <= 16 ? null : candidates(src, sig.src, byDst.size);
-        IntList c = bySrc != null && bySrc.size < byDst.size ? bySrc : byDst;
+        boolean srcSide = bySrc != null && bySrc.size < byDst.size;
+        IntList c = srcSide ? bySrc : byDst;
+        // Every candidate found through a field has a prefix nested with one of the query's in that field.
+        Prefixes known = srcSide ? sig.src : sig.dst;
         IntList out = new IntList();
-        for (int k = 0; k < c.size; k++) if (sigs[c.a[k]].meets(sig)) out.add(c.a[k]);
+        for (int k = 0; k < c.size; k++) if (sigs[c.a[k]].meets(sig, known)) out.add(c.a[k]);
         return out.sorted();
     }
 

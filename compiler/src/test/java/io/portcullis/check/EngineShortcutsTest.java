@@ -79,6 +79,12 @@ class EngineShortcutsTest {
                     }
                     if (listed) assertTrue(j < i && sets.decided(j) != Bdd.FALSE, "earlierDeciding lists " + j + ", " + at);
                 }
+                if (sets.decided(i) == Bdd.FALSE && sets.match(i) != Bdd.FALSE) {
+                    int end = sets.coveredBy(i), upTo = Bdd.FALSE;
+                    assertTrue(end >= 0 && end < i, "coveredBy, " + at);
+                    for (int j = 0; j <= end; j++) upTo = bdd.or(upTo, sets.match(j));
+                    assertTrue(bdd.subset(sets.match(i), upTo), "rules up to coveredBy cover, " + at);
+                }
                 Action action = policy.rules().get(i).action();
                 int allowed = sets.allowedWithin(sets.decided(i), all, i + 1);
                 boolean same = action == Action.ALLOW ? allowed == sets.decided(i) : allowed == Bdd.FALSE;
