@@ -251,7 +251,7 @@ public final class Checker {
                 ResolvedRule r = rules.get(i);
                 // What the rest of the policy gives the packets rule i decides, from the later rules that overlap it.
                 int mark = bdd.mark();
-                boolean same = sets.decidedAlike(decided[i], sets.overlapping(i), i + 1, r.action());
+                boolean same = sets.decidedAlike(decided[i], sets.overlappingLater(i), i + 1, r.action());
                 Packet w = same ? space.witness(decided[i]) : null;
                 bdd.release(mark);
                 if (!same) continue;

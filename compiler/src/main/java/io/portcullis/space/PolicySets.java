@@ -154,6 +154,9 @@ public final class PolicySets {
     /** Rules whose addresses can overlap rule {@code i}'s (ascending; i itself included). Computed on each call. */
     public int[] overlapping(int i) { return index.overlapping(i); }
 
+    /** The rules after {@code i} whose addresses can overlap rule {@code i}'s (ascending). Computed on each call. */
+    public int[] overlappingLater(int i) { return index.overlappingLater(i); }
+
     /**
      * The earlier rules that decide some packets and whose addresses can overlap rule {@code i}'s (ascending): a
      * superset of the rules whose decided sets meet rule i's match, and it contains the first rule matching any packet

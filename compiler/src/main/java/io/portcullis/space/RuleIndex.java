@@ -172,12 +172,15 @@ public final class RuleIndex {
      * Indexed rules whose source and destination sets can both overlap those of {@code m}, ascending, each once.
      * Enumerates through the more selective of the two fields.
      */
-    public int[] overlapping(RuleMatch m) { return overlapping(Sig.of(m)); }
+    public int[] overlapping(RuleMatch m) { return overlapping(Sig.of(m), 0); }
 
     /** As {@link #overlapping(RuleMatch)} for the match of indexed rule {@code rule}. */
-    public int[] overlapping(int rule) { return overlapping(sigs[rule]); }
+    public int[] overlapping(int rule) { return overlapping(sigs[rule], 0); }
 
-    private int[] overlapping(Sig sig) {
+    /** As {@link #overlapping(int)}, only the rules after {@code rule}. */
+    public int[] overlappingLater(int rule) { return overlapping(sigs[rule], rule + 1); }
+
+    private int[] overlapping(Sig sig, int from) {
         IntList byDst = candidates(dst, sig.dst, Integer.MAX_VALUE);
         IntList bySrc = byDst.size <= 16 ? null : candidates(src, sig.src, byDst.size);
         boolean srcSide = bySrc != null && bySrc.size < byDst.size;
@@ -185,7 +188,7 @@ public final class RuleIndex {
         // Every candidate found through a field has a prefix nested with one of the query's in that field.
         Prefixes known = srcSide ? sig.src : sig.dst;
         IntList out = new IntList();
-        for (int k = 0; k < c.size; k++) if (sigs[c.a[k]].meets(sig, known)) out.add(c.a[k]);
+        for (int k = 0; k < c.size; k++) if (c.a[k] >= from && sigs[c.a[k]].meets(sig, known)) out.add(c.a[k]);
         return out.sorted();
     }
 
