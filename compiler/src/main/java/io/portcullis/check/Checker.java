@@ -111,7 +111,9 @@ public final class Checker {
                 } else {
                     // Findings keep packets, not sets: every node made for this rule can go (see Bdd#release).
                     int mark = bdd.mark();
-                    int[] cands = earlierOf(i, sets.overlapping(i));
+                    // The earlier rules that decide packets are enough: a rule that decides nothing is no decider,
+                    // and the first rule to match a packet decides it.
+                    int[] cands = sets.earlierDeciding(i);
                     if (decided[i] == Bdd.FALSE) dead(i, cands);
                     else correlation(i, cands);
                     bdd.release(mark);
@@ -129,7 +131,10 @@ public final class Checker {
             ResolvedRule r = rules.get(i);
             List<Integer> deciders = new ArrayList<>();
             int opposite = -1;
+            // The rules up to sets.coveredBy(i) already match all of r, so no later rule decides any of r's packets.
+            int end = sets.coveredBy(i);
             for (int j : cands) {
+                if (j > end) break;
                 if (!bdd.intersects(decided[j], match[i])) continue;
                 deciders.add(j);
                 if (opposite < 0 && rules.get(j).action() != r.action()) opposite = j;
@@ -138,19 +143,14 @@ public final class Checker {
                 ResolvedRule o = rules.get(opposite);
                 Packet w = space.witness(bdd.and(decided[opposite], match[i]));
                 List<Integer> cover = cover(i, deciders, opposite);
-                // Moving r above o gives it effect where r's verdict differs from today's: exactly the packets of r
-                // that get the opposite verdict and that no rule above o matches.
-                int differs = Bdd.FALSE, above = Bdd.FALSE;
-                for (int j : deciders) {
-                    if (rules.get(j).action() != r.action()) differs = bdd.or(differs, bdd.and(decided[j], match[i]));
-                }
-                for (int j : cands) if (j < opposite) above = bdd.or(above, bdd.and(match[j], match[i]));
-                boolean moveHelps = bdd.diff(differs, above) != Bdd.FALSE;
+                // Moving r above o always gives it effect, so that fix is always offered. It changes the verdict of the
+                // packets of r that get the opposite verdict and that no rule above o matches, and that set is never
+                // empty: it holds decided(o) & match(r), which is not empty (o decides some of r's packets) and which no
+                // rule above o matches (decided(o) is o's match minus every earlier match). So it is not built.
                 int swallows = swallower(i, cover);
                 List<String> fixes = new ArrayList<>();
-                if (moveHelps) fixes.add("move it above " + name(o));
+                fixes.add("move it above " + name(o));
                 if (swallows >= 0) fixes.add("narrow " + name(rules.get(swallows)) + " (it swallows " + name(r) + ")");
-                else if (!moveHelps) fixes.add("narrow " + name(o));
                 add(r, Codes.CONFLICT, "rule " + name(r) + " (" + r.action().label() + ") never takes effect: "
                                 + describe(cover) + (cover.size() == 1 ? " already decides" : " together already decide")
                                 + " every packet it matches, and " + name(o) + " " + verb(o.action()) + " some of them",
@@ -216,12 +216,6 @@ public final class Checker {
             return -1;
         }
 
-        private static int[] earlierOf(int i, int[] cands) {
-            int k = 0;
-            while (k < cands.length && cands[k] < i) k++;
-            return java.util.Arrays.copyOf(cands, k);
-        }
-
         /** The first rule of {@code cands} (ascending) in [from+1, to) that matches {@code p}; -1 for none. */
         private int firstMatching(int[] cands, Packet p, int from, int to) {
             for (int j : cands) {
@@ -257,8 +251,7 @@ public final class Checker {
                 ResolvedRule r = rules.get(i);
                 // What the rest of the policy gives the packets rule i decides, from the later rules that overlap it.
                 int mark = bdd.mark();
-                int rest = sets.allowedWithin(decided[i], sets.overlapping(i), i + 1);
-                boolean same = r.action() == Action.ALLOW ? rest == decided[i] : rest == Bdd.FALSE;
+                boolean same = sets.decidedAlike(decided[i], sets.overlappingLater(i), i + 1, r.action());
                 Packet w = same ? space.witness(decided[i]) : null;
                 bdd.release(mark);
                 if (!same) continue;

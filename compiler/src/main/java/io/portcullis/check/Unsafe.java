@@ -323,8 +323,9 @@ public final class Unsafe {
             int rest = slice;
             for (int j : sets.overlapping(sliceMatch)) {
                 if (rest == Bdd.FALSE) break;
+                // A rule that decides nothing has its match inside the earlier ones, all taken out of rest already.
+                if (sets.decided(j) == Bdd.FALSE || !bdd.intersects(rest, sets.match(j))) continue;
                 int hit = bdd.and(rest, sets.match(j));
-                if (hit == Bdd.FALSE) continue;
                 decidedHere[j] = hit;
                 rest = bdd.diff(rest, hit);
             }

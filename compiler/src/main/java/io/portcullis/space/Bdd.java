@@ -15,14 +15,18 @@ import java.util.Arrays;
  */
 public final class Bdd {
     public static final int FALSE = 0, TRUE = 1;
-    private static final int AND = 0, OR = 1, DIFF = 2;
+    private static final int AND = 0, OR = 1, DIFF = 2, MEETS = 3, EXCEEDS = 4; // the last two: tests, no nodes
     private static final int MAX_CACHE = 1 << 22;
 
     private final int varCount;
-    private int[] var, low, high, next; // next: the node after this one in its hash bucket
+    // Node n is nodes[4n..4n+3]: variable, low child, high child, next node in its hash bucket. One array, so that a
+    // lookup touches one cache line per node instead of four (most of the engine's time is memory latency).
+    private static final int VAR = 0, LOW = 1, HIGH = 2, NEXT = 3;
+    private int[] nodes;
     private int size;
     private int[] buckets;              // newest node first, so the nodes above a mark lead every chain
-    private int[] cacheA, cacheB, cacheVal, cacheEpoch; // cacheA holds a * 4 + op
+    // Cache entry k is cache[4k..4k+3]: a * 8 + op, b, result, epoch (one cache line per lookup, as above).
+    private int[] cache;
     private int cacheMask;
     private int epoch;                  // bumped by every release
     private int[] floor = new int[16];  // floor[e]: nodes below it were untouched by the releases since epoch e
@@ -31,11 +35,8 @@ public final class Bdd {
     public Bdd(int varCount) {
         this.varCount = varCount;
         int cap = 1 << 16;
-        var = new int[cap];
-        low = new int[cap];
-        high = new int[cap];
-        next = new int[cap];
-        var[0] = var[1] = varCount; // terminals sort after every variable
+        nodes = new int[4 * cap];
+        nodes[VAR] = nodes[4 + VAR] = varCount; // terminals sort after every variable
         size = 2;
         buckets = new int[1 << 16];
         allocateCache(1 << 16);
@@ -43,11 +44,8 @@ public final class Bdd {
 
     private void allocateCache(int entries) {
         cacheMask = entries - 1;
-        cacheA = new int[entries];
-        cacheB = new int[entries];
-        cacheVal = new int[entries];
-        cacheEpoch = new int[entries];
-        Arrays.fill(cacheA, -1);
+        cache = new int[4 * entries];
+        clearCache();
     }
 
     /** Thrown by {@link #mk} when the node table would pass the limit set with {@link #limitNodes}. */
@@ -65,46 +63,50 @@ public final class Bdd {
 
     public int varCount() { return varCount; }
     public int nodeCount() { return size; }
-    public int var(int n) { return var[n]; }
-    public int low(int n) { return low[n]; }
-    public int high(int n) { return high[n]; }
+    public int var(int n) { return nodes[4 * n + VAR]; }
+    public int low(int n) { return nodes[4 * n + LOW]; }
+    public int high(int n) { return nodes[4 * n + HIGH]; }
+
+    private void clearCache() {
+        for (int k = 0; k < cache.length; k += 4) cache[k] = -1;
+    }
 
     /** The node testing {@code v} with the given children (reduced and shared). */
     public int mk(int v, int lo, int hi) {
         if (lo == hi) return lo;
         int b = hash(v, lo, hi) & (buckets.length - 1);
-        for (int n = buckets[b]; n != 0; n = next[n]) {
-            if (var[n] == v && low[n] == lo && high[n] == hi) return n;
+        int[] t = nodes;
+        for (int n = buckets[b]; n != 0; n = t[4 * n + NEXT]) {
+            int o = 4 * n;
+            if (t[o + VAR] == v && t[o + LOW] == lo && t[o + HIGH] == hi) return n;
         }
         if (size >= nodeLimit) throw new NodeLimitException(nodeLimit);
-        if (size == var.length) grow();
+        if (4 * size == nodes.length) grow();
         int n = size++;
-        var[n] = v;
-        low[n] = lo;
-        high[n] = hi;
+        int o = 4 * n;
+        nodes[o + VAR] = v;
+        nodes[o + LOW] = lo;
+        nodes[o + HIGH] = hi;
         if (size > buckets.length) {
             rehash(buckets.length * 2);
         } else {
-            next[n] = buckets[b];
+            nodes[o + NEXT] = buckets[b];
             buckets[b] = n;
         }
         return n;
     }
 
     private void grow() {
-        int cap = var.length * 2;
-        var = Arrays.copyOf(var, cap);
-        low = Arrays.copyOf(low, cap);
-        high = Arrays.copyOf(high, cap);
-        next = Arrays.copyOf(next, cap);
+        nodes = Arrays.copyOf(nodes, nodes.length * 2);
     }
 
     /** Rebuilds the buckets, inserting in id order so that newer nodes stay ahead of older ones in every chain. */
     private void rehash(int bucketCount) {
         buckets = new int[bucketCount];
         for (int n = 2; n < size; n++) {
-            int b = hash(var[n], low[n], high[n]) & (bucketCount - 1);
-            next[n] = buckets[b];
+            int o = 4 * n;
+            int b = hash(nodes[o + VAR], nodes[o + LOW], nodes[o + HIGH]) & (bucketCount - 1);
+            nodes[o + NEXT] = buckets[b];
             buckets[b] = n;
         }
         // A cache much smaller than the table thrashes, and every miss recomputes a whole sub-diagram.
@@ -141,20 +143,24 @@ public final class Bdd {
         int[] map = new int[size - mark]; // new id + 1 of each node above the mark that survives, 0 when dropped
         for (int r : roots) markReachable(r, mark, map);
         // Unlink every node above the mark, newest first: each is at the head of its chain when its turn comes.
+        int[] t = nodes;
         for (int n = size - 1; n >= mark; n--) {
-            int b = hash(var[n], low[n], high[n]) & (buckets.length - 1);
-            buckets[b] = next[n];
+            int o = 4 * n;
+            int b = hash(t[o + VAR], t[o + LOW], t[o + HIGH]) & (buckets.length - 1);
+            buckets[b] = t[o + NEXT];
         }
         int top = mark;
         for (int n = mark; n < size; n++) {
             if (map[n - mark] == 0) continue;
-            int v = var[n], lo = remap(low[n], mark, map), hi = remap(high[n], mark, map);
+            int o = 4 * n;
+            int v = t[o + VAR], lo = remap(t[o + LOW], mark, map), hi = remap(t[o + HIGH], mark, map);
             int m = top++;
-            var[m] = v;
-            low[m] = lo;
-            high[m] = hi;
+            int p = 4 * m;
+            t[p + VAR] = v;
+            t[p + LOW] = lo;
+            t[p + HIGH] = hi;
             int b = hash(v, lo, hi) & (buckets.length - 1);
-            next[m] = buckets[b];
+            t[p + NEXT] = buckets[b];
             buckets[b] = m;
             map[n - mark] = m + 1;
         }
@@ -167,7 +173,7 @@ public final class Bdd {
         floor[epoch] = mark;
         epoch++;
         if (mark < lastMark) {
-            Arrays.fill(cacheA, -1);
+            clearCache();
             resetEpoch = epoch;
         }
         lastMark = mark;
@@ -176,8 +182,8 @@ public final class Bdd {
     private void markReachable(int n, int mark, int[] map) {
         while (n >= mark && map[n - mark] == 0) {
             map[n - mark] = 1;
-            markReachable(low[n], mark, map);
-            n = high[n];
+            markReachable(nodes[4 * n + LOW], mark, map);
+            n = nodes[4 * n + HIGH];
         }
     }
 
@@ -197,9 +203,47 @@ public final class Bdd {
 
     public int not(int a) { return diff(TRUE, a); }
 
-    public boolean subset(int a, int b) { return diff(a, b) == FALSE; }
+    /** Whether every element of a is in b. Makes no node: a test walks the two diagrams and stops at the answer. */
+    public boolean subset(int a, int b) { return test(EXCEEDS, a, b) == 0; }
 
-    public boolean intersects(int a, int b) { return and(a, b) != FALSE; }
+    /** Whether a and b share an element; makes no node (see {@link #subset}). */
+    public boolean intersects(int a, int b) { return test(MEETS, a, b) != 0; }
+
+    /**
+     * 1 when a and b meet (MEETS) or a has an element outside b (EXCEEDS), else 0: the emptiness of and/diff without
+     * building the result, and stopping at the first element found. Results are cached like those of {@link #apply}.
+     */
+    private int test(int op, int a, int b) {
+        if (op == MEETS) {
+            if (a == FALSE || b == FALSE) return 0;
+            if (a == TRUE || b == TRUE || a == b) return 1;
+            if (a > b) { int t = a; a = b; b = t; }
+        } else {
+            if (a == FALSE || b == TRUE || a == b) return 0;
+            if (b == FALSE || a == TRUE) return 1;
+        }
+        int key = a * 8 + op;
+        int h = hash(op, a, b);
+        int[] c = cache;
+        int slot = 4 * (h & cacheMask);
+        if (c[slot] == key && c[slot + 1] == b) {
+            int r = c[slot + 2], e = c[slot + 3];
+            if (e == epoch || Math.max(a, b) < floor[e]) return r;
+        }
+        int[] t = nodes;
+        int va = t[4 * a + VAR], vb = t[4 * b + VAR];
+        int v = Math.min(va, vb);
+        int a0 = va == v ? t[4 * a + LOW] : a, a1 = va == v ? t[4 * a + HIGH] : a;
+        int b0 = vb == v ? t[4 * b + LOW] : b, b1 = vb == v ? t[4 * b + HIGH] : b;
+        int r = test(op, a0, b0) != 0 || test(op, a1, b1) != 0 ? 1 : 0;
+        c = cache;
+        slot = 4 * (h & cacheMask);
+        c[slot] = key;
+        c[slot + 1] = b;
+        c[slot + 2] = r;
+        c[slot + 3] = epoch;
+        return r;
+    }
 
     /** if c then t else e. */
     public int ite(int c, int t, int e) { return or(and(c, t), diff(e, c)); }
@@ -231,22 +275,26 @@ public final class Bdd {
                 if (b == FALSE) return a;
             }
         }
-        int key = a * 4 + op;
-        int slot = hash(op, a, b) & cacheMask;
-        if (cacheA[slot] == key && cacheB[slot] == b) {
-            int e = cacheEpoch[slot], r = cacheVal[slot];
+        int key = a * 8 + op;
+        int h = hash(op, a, b);
+        int[] c = cache;
+        int slot = 4 * (h & cacheMask);
+        if (c[slot] == key && c[slot + 1] == b) {
+            int r = c[slot + 2], e = c[slot + 3];
             if (e == epoch || Math.max(Math.max(a, b), r) < floor[e]) return r;
         }
-        int va = var[a], vb = var[b];
+        int[] t = nodes;
+        int va = t[4 * a + VAR], vb = t[4 * b + VAR];
         int v = Math.min(va, vb);
-        int a0 = va == v ? low[a] : a, a1 = va == v ? high[a] : a;
-        int b0 = vb == v ? low[b] : b, b1 = vb == v ? high[b] : b;
+        int a0 = va == v ? t[4 * a + LOW] : a, a1 = va == v ? t[4 * a + HIGH] : a;
+        int b0 = vb == v ? t[4 * b + LOW] : b, b1 = vb == v ? t[4 * b + HIGH] : b;
         int r = mk(v, apply(op, a0, b0), apply(op, a1, b1));
-        slot = hash(op, a, b) & cacheMask; // the cache may have been reallocated meanwhile
-        cacheA[slot] = key;
-        cacheB[slot] = b;
-        cacheVal[slot] = r;
-        cacheEpoch[slot] = epoch;
+        c = cache; // the cache may have been reallocated meanwhile
+        slot = 4 * (h & cacheMask);
+        c[slot] = key;
+        c[slot + 1] = b;
+        c[slot + 2] = r;
+        c[slot + 3] = epoch;
         return r;
     }
 
@@ -258,11 +306,37 @@ public final class Bdd {
         if (n == FALSE) return null;
         boolean[] bits = new boolean[varCount];
         while (n != TRUE) {
-            if (low[n] != FALSE) {
-                n = low[n];
+            if (low(n) != FALSE) {
+                n = low(n);
             } else {
-                bits[var[n]] = true;
-                n = high[n];
+                bits[var(n)] = true;
+                n = high(n);
+            }
+        }
+        return bits;
+    }
+
+    /**
+     * What {@code anySat(and(a, b))} gives, without building the conjunction: the first satisfying assignment in
+     * variable order (0 before 1, free variables 0), found by a walk that tests which branch still meets; null when
+     * a and b are disjoint.
+     */
+    public boolean[] anySat(int a, int b) {
+        if (!intersects(a, b)) return null;
+        boolean[] bits = new boolean[varCount];
+        int[] t = nodes;
+        while (a != TRUE || b != TRUE) {
+            int va = t[4 * a + VAR], vb = t[4 * b + VAR];
+            int v = Math.min(va, vb);
+            int a0 = va == v ? t[4 * a + LOW] : a, a1 = va == v ? t[4 * a + HIGH] : a;
+            int b0 = vb == v ? t[4 * b + LOW] : b, b1 = vb == v ? t[4 * b + HIGH] : b;
+            if (test(MEETS, a0, b0) != 0) {
+                a = a0;
+                b = b0;
+            } else {
+                bits[v] = true;
+                a = a1;
+                b = b1;
             }
         }
         return bits;

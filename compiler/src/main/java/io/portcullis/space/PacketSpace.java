@@ -48,6 +48,7 @@ public final class PacketSpace {
     private final Map<RuleMatch, long[]> matchCache = new HashMap<>(); // {node, bdd epoch when made}
     private final int v4, v6, nonFrag, tcp, udp, tcpOrUdp, icmpAny, hasPorts, newConnection;
     private final int[] prefs; // the witness preferences after the protocol, in the order they apply
+    private final int oddBoth; // prefs[ODD_SRC] & prefs[ODD_DST]
     private static final int ODD_SRC = 5, ODD_DST = 6; // the preferences for host addresses ending in 1
 
     /** A space with bit-level address and port fields: any value can be encoded. */
@@ -110,6 +111,7 @@ public final class PacketSpace {
             bdd.or(prefix(srcBase, DOC_SRC4), prefix(srcBase, DOC6)),
             bdd.or(prefix(dstBase, DOC_DST4), prefix(dstBase, DOC6)),
             odd(srcBase), odd(dstBase)};
+        oddBoth = bdd.and(prefs[ODD_SRC], prefs[ODD_DST]);
     }
 
     /** The atom table, or null for bit-level fields. */
@@ -307,12 +309,20 @@ public final class PacketSpace {
         s = prefer(s, proto);
         s = prefer(s, newConnection);
         boolean[] applied = new boolean[prefs.length];
-        for (int k = 0; k < prefs.length; k++) {
+        for (int k = 0; k < ODD_SRC; k++) {
             int t = bdd.and(s, prefs[k]);
             applied[k] = t != Bdd.FALSE;
             if (applied[k]) s = t;
         }
-        boolean[] b = bdd.anySat(s);
+        // The last two preferences (ODD_SRC, ODD_DST) are large sets over many atoms: instead of building the set
+        // they leave (which copies them under every path of s), test them and take the first packet of s & z.
+        int z = Bdd.TRUE;
+        applied[ODD_SRC] = bdd.intersects(s, prefs[ODD_SRC]);
+        if (applied[ODD_SRC]) z = prefs[ODD_SRC];
+        int both = applied[ODD_SRC] ? oddBoth : prefs[ODD_DST];
+        applied[ODD_DST] = bdd.intersects(s, both);
+        if (applied[ODD_DST]) z = both;
+        boolean[] b = bdd.anySat(s, z);
         Family f = b[FAMILY] ? Family.IPV6 : Family.IPV4;
         boolean frag = b[FRAG];
         int pr = (int) bits(b, PROTO, 8);

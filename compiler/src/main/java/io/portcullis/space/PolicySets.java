@@ -14,7 +14,8 @@ public final class PolicySets {
     private final PacketSpace space;
     private final ResolvedPolicy policy;
     private final int[] match, decided;
-    private final int[][] overlapping;
+    private final int[][] earlierDeciding;
+    private final int[] coveredBy;
     private final RuleIndex index;
     private int[] before, allowedFrom;
 
@@ -25,30 +26,46 @@ public final class PolicySets {
         int n = policy.rules().size();
         match = new int[n];
         decided = new int[n];
-        overlapping = new int[n][];
+        earlierDeciding = new int[n][];
+        coveredBy = new int[n];
         index = new RuleIndex(n);
+        RuleIndex live = new RuleIndex(n, true);
         for (int i = 0; i < n; i++) {
             match[i] = space.match(policy.rules().get(i).match());
             index.add(i, policy.rules().get(i).match());
+            live.add(i, policy.rules().get(i).match());
         }
         // A rule's decided set depends only on the earlier rules that overlap it, so it is computed from those alone:
-        // the union of every earlier match grows with the policy and made this sweep superlinear.
+        // the union of every earlier match grows with the policy and made this sweep superlinear. Among those, only
+        // the rules that decide some packets count: the earlier matches cover exactly the earlier decided sets, and a
+        // rule that decides nothing adds nothing to them. So the sweep keeps an index of the deciding rules only (in
+        // generated policies of 100k rules about half the rules decide nothing, and they are the broadly overlapped).
         // The earlier rules are subtracted broadest first: a broad rule usually removes most of what is left (often all
         // of it, for a dead rule), so the narrow ones after it cut into a small set. The difference is the same in any
         // order. Each rule's scratch is released as soon as its decided set is known (see Bdd#release).
         long[] breadth = new long[n];
         for (int i = 0; i < n; i++) breadth[i] = breadth(policy.rules().get(i).match(), i);
         for (int i = 0; i < n; i++) {
-            overlapping[i] = index.overlapping(policy.rules().get(i).match());
-            int k = 0;
-            while (k < overlapping[i].length && overlapping[i][k] < i) k++;
+            int[] cands = live.overlapping(i); // all earlier than i: i and later rules are not active yet
+            earlierDeciding[i] = cands;
+            int k = cands.length;
             long[] order = new long[k];
-            for (int m = 0; m < k; m++) order[m] = breadth[overlapping[i][m]];
+            for (int m = 0; m < k; m++) order[m] = breadth[cands[m]];
             java.util.Arrays.sort(order);
             int mark = bdd.mark();
-            int d = match[i];
-            for (int m = 0; m < k && d != Bdd.FALSE; m++) d = bdd.diff(d, match[(int) (order[m] & 0xFFFFFFFFL)]);
+            int d = match[i], last = -1;
+            for (int m = 0; m < k && d != Bdd.FALSE; m++) {
+                // Most candidates miss d (the index only knows addresses): a test makes no node, a difference would
+                // look up every node of d again.
+                int j = (int) (order[m] & 0xFFFFFFFFL);
+                if (bdd.intersects(d, match[j])) {
+                    d = bdd.diff(d, match[j]);
+                    last = Math.max(last, j);
+                }
+            }
+            coveredBy[i] = d == Bdd.FALSE ? last : -1;
             decided[i] = bdd.release(mark, d);
+            if (decided[i] != Bdd.FALSE) live.activate(i);
         }
     }
 
@@ -115,8 +132,37 @@ public final class PolicySets {
         return policy.defaultAction() == Action.ALLOW ? bdd.or(allow, rest) : allow;
     }
 
-    /** Rules whose addresses can overlap rule {@code i}'s (ascending; i itself included). */
-    public int[] overlapping(int i) { return overlapping[i]; }
+    /**
+     * Whether rules {@code from..n-1} and the default give every packet of {@code set} the verdict {@code action},
+     * walking only the rules in {@code cands} (as for {@link #allowedWithin}). The same answer as comparing
+     * {@code allowedWithin} with {@code set} (allow) or with the empty set (deny), but without building the allowed
+     * set, and it stops at the first rule that gives some of the packets the other verdict.
+     */
+    public boolean decidedAlike(int set, int[] cands, int from, Action action) {
+        Bdd bdd = space.bdd();
+        int rest = set;
+        for (int j : cands) {
+            if (rest == Bdd.FALSE) return true;
+            if (j < from) continue;
+            if (!bdd.intersects(rest, match[j])) continue;
+            if (policy.rules().get(j).action() != action) return false;
+            rest = bdd.diff(rest, match[j]);
+        }
+        return rest == Bdd.FALSE || policy.defaultAction() == action;
+    }
+
+    /** Rules whose addresses can overlap rule {@code i}'s (ascending; i itself included). Computed on each call. */
+    public int[] overlapping(int i) { return index.overlapping(i); }
+
+    /** The rules after {@code i} whose addresses can overlap rule {@code i}'s (ascending). Computed on each call. */
+    public int[] overlappingLater(int i) { return index.overlappingLater(i); }
+
+    /**
+     * The earlier rules that decide some packets and whose addresses can overlap rule {@code i}'s (ascending): a
+     * superset of the rules whose decided sets meet rule i's match, and it contains the first rule matching any packet
+     * of rule i's match that an earlier rule matches.
+     */
+    public int[] earlierDeciding(int i) { return earlierDeciding[i]; }
 
     /** Rules whose addresses can overlap {@code m}'s (ascending). */
     public int[] overlapping(io.portcullis.ir.RuleMatch m) { return index.overlapping(m); }
@@ -129,6 +175,12 @@ public final class PolicySets {
     public int size() { return match.length; }
     /** Packets rule {@code i} matches. */
     public int match(int i) { return match[i]; }
+    /**
+     * For a rule that decides nothing (and matches something): an earlier rule such that the rules up to it already
+     * match every packet of rule {@code i}, so no later rule decides any of them; otherwise -1.
+     */
+    public int coveredBy(int i) { return coveredBy[i]; }
+
     /** Packets rule {@code i} decides: its match minus every earlier rule's. */
     public int decided(int i) { return decided[i]; }
     /** Packets the default decides. */
