@@ -313,29 +313,34 @@ final class Executor {
         return a;
     }
 
-    private final java.util.Map<Integer, Integer> projections = new java.util.HashMap<>();
+    private int[] projections = new int[0];
 
-    private final java.util.Map<Integer, Integer> layoutProjections = new java.util.HashMap<>();
+    private int[] layoutProjections = new int[0];
 
     /** The set with the length and raw-byte variables quantified away. */
     private int layoutProjection(int n) {
         if (n == Bdd.FALSE || n == Bdd.TRUE) return n;
         if (bdd.var(n) >= fs.lenVar) return Bdd.TRUE;
-        Integer m = layoutProjections.get(n);
-        if (m != null) return m;
+        if (n < layoutProjections.length && layoutProjections[n] != 0) return layoutProjections[n] - 1;
         int r = bdd.mk(bdd.var(n), layoutProjection(bdd.low(n)), layoutProjection(bdd.high(n)));
-        layoutProjections.put(n, r);
+        layoutProjections = remember(layoutProjections, n, r);
         return r;
+    }
+
+    /** Memo tables indexed by node (0: not known, else result + 1); node numbers only grow during a run. */
+    private int[] remember(int[] memo, int n, int r) {
+        if (n >= memo.length) memo = java.util.Arrays.copyOf(memo, Math.max(n + 1, Math.max(1024, bdd.nodeCount() + bdd.nodeCount() / 2)));
+        memo[n] = r + 1;
+        return memo;
     }
 
     /** The set with every variable past the packet fields (layout, length and raw-byte variables) quantified away. */
     private int projection(int n) {
         if (n == Bdd.FALSE || n == Bdd.TRUE) return n;
         if (bdd.var(n) >= fs.layoutVar) return Bdd.TRUE;
-        Integer m = projections.get(n);
-        if (m != null) return m;
+        if (n < projections.length && projections[n] != 0) return projections[n] - 1;
         int r = bdd.mk(bdd.var(n), projection(bdd.low(n)), projection(bdd.high(n)));
-        projections.put(n, r);
+        projections = remember(projections, n, r);
         return r;
     }
 
