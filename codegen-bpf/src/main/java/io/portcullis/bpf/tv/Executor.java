@@ -21,9 +21,18 @@ final class Executor {
     private static final int RO_CASES = 1 << 16;
     private static final int STACK = 512;
 
+    /** A scalar merged from more constants than this is kept as a bit-vector only. */
+    static final int CASE_CAP = 4096;
+
     /**
      * A register or stack value: a scalar, or a pointer (packet: offset bit-vector; ctx, stack: constant offset). A
      * value merged from two paths is computed when first used: many merged registers are overwritten unread.
+     *
+     * <p>A scalar that is a constant on every path that reached it (a rule number, a verdict) is also kept as
+     * <em>cases</em>: distinct values, each with a guard set. Within the state's input set the guards partition the
+     * inputs, and the value is {@code values[i]} exactly on {@code guards[i]}. Comparing two such values, or one with a
+     * constant, is then a union of guard intersections, where the bit-vector form would build adder and comparator
+     * circuits over the merged bits (the decision code's "first matching rule so far" is such a value).
      */
     static final class Val {
         private final int kind;
@@ -32,17 +41,49 @@ final class Executor {
         private Bits ops;
         private int c;
         private Val x, y;
+        /** How many cases the value has at most (0: not a case value). */
+        private final int caseCount;
+        private long[] values;
+        private int[] guards;
 
         Val(int kind, int[] bits, long off) {
             this.kind = kind;
             this.bits = bits;
             this.off = off;
+            Long k = kind == SCALAR && bits != null ? Bits.constant(bits) : null;
+            if (k != null) {
+                values = new long[] {k};
+                guards = new int[] {Bdd.TRUE};
+            }
+            caseCount = k != null ? 1 : 0;
+        }
+
+        private Val(Bits ops, long[] values, int[] guards) {
+            this.kind = SCALAR;
+            this.off = 0;
+            this.ops = ops;
+            this.values = values;
+            this.guards = guards;
+            this.caseCount = values.length;
+        }
+
+        private Val(int kind, int caseCount) {
+            this.kind = kind;
+            this.off = 0;
+            this.caseCount = caseCount;
         }
 
         static Val scalar(int[] b) { return new Val(SCALAR, b, 0); }
 
+        /** The scalar that is {@code values[i]} on {@code guards[i]}. */
+        static Val cases(Bits ops, long[] values, int[] guards) {
+            if (values.length == 1) return scalar(ops.konst(values[0]));
+            return new Val(ops, values, guards);
+        }
+
         static Val merged(Bits ops, int c, Val x, Val y) {
-            Val v = new Val(x.kind, null, 0);
+            long n = (long) x.caseCount + y.caseCount;
+            Val v = new Val(x.kind, x.caseCount > 0 && y.caseCount > 0 && n <= CASE_CAP ? (int) n : 0);
             v.ops = ops;
             v.c = c;
             v.x = x;
@@ -52,19 +93,66 @@ final class Executor {
 
         int kind() { return kind; }
         long off() { return off; }
+        boolean hasCases() { return caseCount > 0; }
 
         int[] bits() {
-            if (bits == null && ops != null) {
+            if (bits == null && caseCount > 0) {
+                computeCases();
+                Bdd bdd = ops.bdd();
+                int[] r = ops.konst(0);
+                for (int i = 0; i < values.length; i++) {
+                    for (int j = 0; j < Bits.W; j++) if (((values[i] >>> j) & 1) != 0) r[j] = bdd.or(r[j], guards[i]);
+                }
+                bits = r;
+            } else if (bits == null && ops != null) {
                 bits = ops.ite(c, x.bits(), y.bits());
-                ops = null;
                 x = y = null;
             }
             return bits;
         }
+
+        long[] values() { computeCases(); return values; }
+        int[] guards() { computeCases(); return guards; }
+
+        private void computeCases() {
+            if (values != null) return;
+            Bdd bdd = ops.bdd();
+            java.util.TreeMap<Long, Integer> m = new java.util.TreeMap<>();
+            long[] xv = x.values(), yv = y.values();
+            int[] xg = x.guards(), yg = y.guards();
+            int nc = bdd.not(c);
+            for (int i = 0; i < xv.length; i++) {
+                int g = bdd.and(c, xg[i]);
+                if (g != Bdd.FALSE) m.merge(xv[i], g, bdd::or);
+            }
+            for (int i = 0; i < yv.length; i++) {
+                int g = bdd.and(nc, yg[i]);
+                if (g != Bdd.FALSE) m.merge(yv[i], g, bdd::or);
+            }
+            long[] v = new long[m.size()];
+            int[] g = new int[m.size()];
+            int i = 0;
+            for (java.util.Map.Entry<Long, Integer> e : m.entrySet()) {
+                v[i] = e.getKey();
+                g[i++] = e.getValue();
+            }
+            values = v;
+            guards = g;
+            x = y = null;
+        }
     }
 
+    /**
+     * {@code set} and {@code real}: the inputs of the state are {@code set ∧ real}. A state whose live registers hold
+     * no packet or context pointer (it can read no more of the packet) is <em>abstracted</em> ({@link #abstractFields}): {@code real} keeps its exact input set and
+     * {@code set} becomes that set's projection on the packet fields, so the decision code after the parser, which only
+     * compares field values, splits small field-only sets instead of sets that also describe layouts and lengths. Every
+     * value is still exact on {@code set ∧ real}; what the program reports (exits, reads out of bounds) is intersected
+     * with {@code real}, and states with different {@code real} are made exact again before they are merged.
+     */
     static final class State {
         int set;
+        int real = Bdd.TRUE;
         Val[] r = new Val[11];
         // One byte each: 8 bits, least significant first (int[]), or a merge not yet computed (Lazy); null = never written.
         Object[] stack = new Object[STACK];
@@ -73,6 +161,7 @@ final class Executor {
         State copy(int newSet) {
             State s = new State();
             s.set = newSet;
+            s.real = real;
             s.r = r.clone();
             s.stack = stack.clone();
             s.spill = spill.clone();
@@ -126,6 +215,7 @@ final class Executor {
             pending[b] = null;
             if (in == null) continue;
             for (State s : merge(in, prog.liveIn[b])) {
+                abstractFields(b, s);
                 if (++statesRun > stateBudget) {
                     throw new TvException("more than " + stateBudget + " symbolic states; the program is too large to validate", prog.blockStart[b]);
                 }
@@ -133,6 +223,29 @@ final class Executor {
                 runBlock(b, s, pending);
             }
         }
+    }
+
+    // ---- abstraction ----------------------------------------------------------------------------------------------
+
+    private void abstractFields(int b, State s) {
+        // A traced run (one input) follows exactly the blocks that input takes.
+        if (s.real != Bdd.TRUE || trace != null) return;
+        int live = prog.liveIn[b];
+        for (int r = 0; r <= 10; r++) {
+            if ((live & (1 << r)) != 0 && s.r[r] != null && (s.r[r].kind == PKT || s.r[r].kind == CTX)) return;
+        }
+        for (Val v : s.spill) if (v != null && (v.kind == PKT || v.kind == CTX)) return;
+        int p = projection(s.set);
+        if (p == s.set) return;
+        s.real = s.set;
+        s.set = p;
+    }
+
+    /** Makes a state's set exact again. */
+    private void concretize(State s) {
+        if (s.real == Bdd.TRUE) return;
+        s.set = bdd.and(s.set, s.real);
+        s.real = Bdd.TRUE;
     }
 
     // ---- merging ------------------------------------------------------------------------------------------------
@@ -161,11 +274,20 @@ final class Executor {
             if (!compatible(a.r[r], b.r[r])) return null;
         }
         for (int i = 0; i < a.spill.length; i++) {
-            if (!compatible(a.spill[i], b.spill[i])) return null;
+            Val x = a.spill[i], y = b.spill[i];
+            // A spilled scalar is also in the stack bytes: a slot only one side has is simply dropped.
+            if ((x != null && x.kind != SCALAR || y != null && y.kind != SCALAR) && !compatible(x, y)) return null;
         }
+        if (a.real != b.real) {
+            concretize(a);
+            concretize(b);
+        }
+        // With the same real set r, the inputs a.set ∧ r and b.set ∧ r are disjoint: a set that holds a.set and
+        // misses b.set (or only b.set ∧ r) separates them.
         int c = separator(a.set, b.set);
         State m = new State();
         m.set = bdd.or(a.set, b.set);
+        m.real = a.real;
         for (int r = 0; r <= 10; r++) {
             m.r[r] = (live & (1 << r)) == 0 ? null : join(c, a.r[r], b.r[r]);
         }
@@ -173,7 +295,9 @@ final class Executor {
             Object x = a.stack[i], y = b.stack[i];
             m.stack[i] = x == null ? y : y == null || x == y ? x : new Lazy(c, x, y);
         }
-        for (int i = 0; i < a.spill.length; i++) m.spill[i] = a.spill[i] == null ? null : join(c, a.spill[i], b.spill[i]);
+        for (int i = 0; i < a.spill.length; i++) {
+            m.spill[i] = a.spill[i] == null || b.spill[i] == null ? null : join(c, a.spill[i], b.spill[i]);
+        }
         return m;
     }
 
@@ -187,19 +311,40 @@ final class Executor {
         if (!bdd.intersects(pa, b)) return pa;
         int pb = projection(b);
         if (!bdd.intersects(pb, a)) return bdd.not(pb);
+        // Then over fields and layout, without the lengths and raw bytes.
+        int la = layoutProjection(a);
+        if (!bdd.intersects(la, b)) return la;
         return a;
     }
 
-    private final java.util.Map<Integer, Integer> projections = new java.util.HashMap<>();
+    private int[] projections = new int[0];
 
-    /** The set with every variable past the packet fields (layout and raw-byte variables) quantified away. */
+    private int[] layoutProjections = new int[0];
+
+    /** The set with the length and raw-byte variables quantified away. */
+    private int layoutProjection(int n) {
+        if (n == Bdd.FALSE || n == Bdd.TRUE) return n;
+        if (bdd.var(n) >= fs.lenVar) return Bdd.TRUE;
+        if (n < layoutProjections.length && layoutProjections[n] != 0) return layoutProjections[n] - 1;
+        int r = bdd.mk(bdd.var(n), layoutProjection(bdd.low(n)), layoutProjection(bdd.high(n)));
+        layoutProjections = remember(layoutProjections, n, r);
+        return r;
+    }
+
+    /** Memo tables indexed by node (0: not known, else result + 1); node numbers only grow during a run. */
+    private int[] remember(int[] memo, int n, int r) {
+        if (n >= memo.length) memo = java.util.Arrays.copyOf(memo, Math.max(n + 1, Math.max(1024, bdd.nodeCount() + bdd.nodeCount() / 2)));
+        memo[n] = r + 1;
+        return memo;
+    }
+
+    /** The set with every variable past the packet fields (layout, length and raw-byte variables) quantified away. */
     private int projection(int n) {
         if (n == Bdd.FALSE || n == Bdd.TRUE) return n;
         if (bdd.var(n) >= fs.layoutVar) return Bdd.TRUE;
-        Integer m = projections.get(n);
-        if (m != null) return m;
+        if (n < projections.length && projections[n] != 0) return projections[n] - 1;
         int r = bdd.mk(bdd.var(n), projection(bdd.low(n)), projection(bdd.high(n)));
-        projections.put(n, r);
+        projections = remember(projections, n, r);
         return r;
     }
 
@@ -219,9 +364,17 @@ final class Executor {
         }
     }
 
+    /** Byte {@code j} of a scalar stored whole: its bits are computed only if the byte is read on its own. */
+    private record ByteOf(Val v, int j) {}
+
     /** The bits of a stack byte; a merge is computed once and kept (merges are shared between states). */
     private int[] resolve(Object o) {
         if (o instanceof int[] b) return b;
+        if (o instanceof ByteOf r) {
+            int[] b = new int[8];
+            System.arraycopy(r.v.bits(), 8 * r.j, b, 0, 8);
+            return b;
+        }
         Lazy l = (Lazy) o;
         if (l.value == null) {
             l.value = ite8(l.c, resolve(l.x), resolve(l.y));
@@ -280,6 +433,9 @@ final class Executor {
                         return;
                     }
                     int cond = condition(i, in, s);
+                    // A condition on more than the fields in an abstracted state: make the state exact first, so
+                    // that only branches some input takes are followed.
+                    if (s.real != Bdd.TRUE && projection(cond) != cond) concretize(s);
                     int taken = bdd.and(s.set, cond), fall = bdd.diff(s.set, cond);
                     if (taken != Bdd.FALSE && fall != Bdd.FALSE) {
                         add(pending, prog.succ[b][0], s.copy(taken));
@@ -344,6 +500,13 @@ final class Executor {
                 s.r[d] = srcVal;
                 return;
             }
+            if (srcVal.kind == SCALAR && srcVal.hasCases() && (in.off() == 0 || in.off() == 8 || in.off() == 16 || in.off() == 32)) {
+                s.r[d] = mapCases(srcVal, v -> {
+                    long x = in.off() == 0 ? v : v << (64 - in.off()) >> (64 - in.off());
+                    return wide ? x : x & 0xffffffffL;
+                });
+                return;
+            }
             if (srcVal.kind != SCALAR) throw new TvException("a pointer is moved in a 32-bit or sign-extending move", i);
             int[] x = srcVal.bits();
             if (in.off() != 0) {
@@ -358,6 +521,13 @@ final class Executor {
         if (dst.kind != SCALAR || srcVal != null && srcVal.kind != SCALAR) {
             s.r[d] = pointerArith(i, in, wide, op, dst, srcVal);
             return;
+        }
+        if (dst.hasCases() && (srcVal == null || srcVal.hasCases())) {
+            Val r = caseAlu(op, wide, in, dst, srcVal);
+            if (r != null) {
+                s.r[d] = r;
+                return;
+            }
         }
         int[] x = dst.bits();
         int[] y = srcVal == null ? null : srcVal.bits();
@@ -385,6 +555,68 @@ final class Executor {
             default -> throw unsupported(i, in);
         }
         s.r[d] = Val.scalar(wide ? r : bits.zext(r, 32));
+    }
+
+    private Val mapCases(Val v, java.util.function.LongUnaryOperator f) {
+        long[] vs = v.values();
+        int[] gs = v.guards();
+        java.util.TreeMap<Long, Integer> m = new java.util.TreeMap<>();
+        for (int k = 0; k < vs.length; k++) m.merge(f.applyAsLong(vs[k]), gs[k], bdd::or);
+        return fromMap(m);
+    }
+
+    private Val fromMap(java.util.TreeMap<Long, Integer> m) {
+        long[] v = new long[m.size()];
+        int[] g = new int[m.size()];
+        int k = 0;
+        for (java.util.Map.Entry<Long, Integer> e : m.entrySet()) {
+            v[k] = e.getKey();
+            g[k++] = e.getValue();
+        }
+        return Val.cases(bits, v, g);
+    }
+
+    /** An ALU operation on case values, value by value; null when it is not one we compute this way. */
+    private Val caseAlu(int op, boolean wide, Insn in, Val dst, Val src) {
+        if ((op == Op.DIV || op == Op.MOD) && in.off() != 0) return null;
+        long[] xv = dst.values(), yv = src == null ? new long[] {0} : src.values();
+        int[] xg = dst.guards(), yg = src == null ? new int[] {Bdd.TRUE} : src.guards();
+        if ((long) xv.length * yv.length > CASE_CAP) return null;
+        java.util.TreeMap<Long, Integer> m = new java.util.TreeMap<>();
+        for (int a = 0; a < xv.length; a++) {
+            for (int b = 0; b < yv.length; b++) {
+                Long r = concrete(op, wide, xv[a], yv[b]);
+                if (r == null) return null;
+                int g = bdd.and(xg[a], yg[b]);
+                if (g != Bdd.FALSE) m.merge(r, g, bdd::or);
+            }
+        }
+        return fromMap(m);
+    }
+
+    /** The ALU operation on numbers, as the bit-vector form computes it; null for one not handled here. */
+    static Long concrete(int op, boolean wide, long a, long b) {
+        int width = wide ? 64 : 32;
+        long x = wide ? a : a & 0xffffffffL, y = wide ? b : b & 0xffffffffL;
+        long r;
+        switch (op) {
+            case Op.ADD -> r = x + y;
+            case Op.SUB -> r = x - y;
+            case Op.OR -> r = x | y;
+            case Op.AND -> r = x & y;
+            case Op.XOR -> r = x ^ y;
+            case Op.MUL -> r = x * y;
+            case Op.NEG -> r = -x;
+            case Op.DIV -> r = y == 0 ? 0 : Long.divideUnsigned(x, y);
+            case Op.MOD -> r = y == 0 ? x : Long.remainderUnsigned(x, y);
+            case Op.LSH -> r = x << (y & (width - 1));
+            case Op.RSH -> r = x >>> (y & (width - 1));
+            case Op.ARSH -> r = wide ? x >> (y & 63) : (long) ((int) x >> (y & 31));
+            default -> {
+                return null;
+            }
+        }
+        return wide ? r : r & 0xffffffffL;
     }
 
     private Val pointerArith(int i, Insn in, boolean wide, int op, Val dst, Val src) throws TvException {
@@ -421,7 +653,8 @@ final class Executor {
     }
 
     private int[] shift(int set, int op, int[] x, int[] y, int width) {
-        List<Bits.Case> amounts = bits.values(bits.zext(y, 6), set, 64);
+        int[] amount = bits.zext(y, 6);
+        List<Bits.Case> amounts = bits.values(amount, set, 64);
         int[] r = null;
         for (Bits.Case c : amounts) {
             int k = (int) (c.value() & (width - 1));
@@ -430,7 +663,7 @@ final class Executor {
                 case Op.RSH -> bits.lshr(x, k);
                 default -> bits.ashr(x, k, width);
             };
-            r = r == null ? v : bits.ite(c.set(), v, r);
+            r = r == null ? v : bits.ite(bits.eq(amount, bits.konst(c.value())), v, r);
         }
         return r == null ? bits.konst(0) : r;
     }
@@ -445,7 +678,7 @@ final class Executor {
         if (d > 9) throw new TvException("writes r" + d, i);
         Val v;
         switch (base.kind) {
-            case PKT -> v = Val.scalar(packetLoad(i, s.set, bits.add(base.bits(), bits.konst(in.off())), size));
+            case PKT -> v = Val.scalar(packetLoad(i, s, bits.add(base.bits(), bits.konst(in.off())), size));
             case CTX -> {
                 long at = base.off + in.off();
                 if (size == 4 && at == dataOff) v = new Val(PKT, bits.konst(0), 0);
@@ -486,30 +719,37 @@ final class Executor {
             long v = 0;
             for (int k = size - 1; k >= 0; k--) v = (v << 8) | (r.bytes()[(int) o + k] & 0xff);
             int[] kv = bits.konst(v);
-            out = out == null ? kv : bits.ite(c.set(), kv, out);
+            // Select on "offset == o" alone (as packetLoad does): the set would copy its constraints into the value.
+            out = out == null ? kv : bits.ite(bits.eq(offset, bits.konst(o)), kv, out);
         }
         return out == null ? bits.konst(0) : out;
     }
 
-    private int[] packetLoad(int i, int set, int[] offset, int size) throws TvException {
-        List<Bits.Case> cases = bits.values(offset, set, 512);
+    private int[] packetLoad(int i, State s, int[] offset, int size) throws TvException {
+        List<Bits.Case> cases = bits.values(offset, s.set, 512);
         if (cases.size() > 512) throw new TvException("a packet load at more than 512 different offsets", i);
         int[] r = null;
         for (Bits.Case c : cases) {
             long o = c.value();
-            int fits = o >= 0 && o + size <= fs.maxLength ? fs.atLeast(o + size) : Bdd.FALSE;
-            int beyond = bdd.diff(c.set(), fits);
+            int fits = o >= 0 ? fs.atLeast(o + size) : Bdd.FALSE;
+            int beyond = bdd.diff(bdd.and(c.set(), s.real), fits);
             if (beyond != Bdd.FALSE) {
                 listener.outOfBounds(i, beyond, "a " + size + "-byte packet read at offset " + o
                         + " not proven within data_end");
             }
-            if (fits == Bdd.FALSE) continue;
+            if (!bdd.intersects(bdd.and(c.set(), s.real), fits)) continue;
+            if (o + size > fs.maxLength) {
+                throw new TvException("a packet read at offset " + o + ", past the " + fs.maxLength
+                        + " bytes the frame model gives variables", i);
+            }
             int[] v = bits.konst(0);
             for (int j = 0; j < size; j++) {
                 int[] byteBits = fs.content((int) o + j, c.set());
                 System.arraycopy(byteBits, 0, v, 8 * j, 8);
             }
-            r = r == null ? v : bits.ite(c.set(), v, r);
+            // Select on "offset == o" alone, not on the whole input set: the set carries the frame-length and layout
+            // constraints, which would otherwise be copied into every bit of the loaded value.
+            r = r == null ? v : bits.ite(bits.eq(offset, bits.konst(o)), v, r);
         }
         return r == null ? bits.konst(0) : r;
     }
@@ -524,7 +764,8 @@ final class Executor {
         if (size == 8 && idx % 8 == 0 && s.spill[idx / 8] != null) return s.spill[idx / 8];
         int[] v = bits.konst(0);
         for (int j = 0; j < size; j++) {
-            if (s.spill[(idx + j) / 8] != null) throw new TvException("part of a spilled pointer is read", i);
+            Val sp = s.spill[(idx + j) / 8];
+            if (sp != null && sp.kind != SCALAR) throw new TvException("part of a spilled pointer is read", i);
             Object o = s.stack[idx + j];
             if (o == null) throw new TvException("stack fp" + (at + j) + " is read before it is written", i);
             int[] b = resolve(o);
@@ -549,6 +790,12 @@ final class Executor {
         if (v.kind != SCALAR) {
             if (size != 8 || idx % 8 != 0) throw new TvException("a pointer is stored to the stack unaligned or partly", i);
             s.spill[idx / 8] = v;
+            return;
+        }
+        if (size == 8 && idx % 8 == 0) {
+            // Kept whole (an aligned 8-byte load gets the very value back, cases included), and byte by byte.
+            s.spill[idx / 8] = v;
+            for (int j = 0; j < size; j++) s.stack[idx + j] = new ByteOf(v, j);
             return;
         }
         for (int j = 0; j < size; j++) {
@@ -576,6 +823,10 @@ final class Executor {
             throw new TvException("a comparison of stack or context pointers", i);
         }
         if (a.kind == PKT && !wide) throw new TvException("a 32-bit comparison of packet pointers", i);
+        if (a.kind == SCALAR && a.hasCases() && b.hasCases()) {
+            Integer r = caseCondition(op, wide, a, b);
+            if (r != null) return r;
+        }
         int[] x = a.bits(), y = b.bits();
         int width = wide ? 64 : 32;
         if (!wide) {
@@ -598,8 +849,88 @@ final class Executor {
         };
     }
 
+    /** The key that orders values as the comparison does (unsigned or signed, 64 or 32 bits). */
+    private static long key(long v, boolean wide, boolean signed) {
+        if (!wide) return signed ? (long) (int) v : v & 0xffffffffL;
+        return signed ? v : v ^ Long.MIN_VALUE;
+    }
+
+    /** A comparison of two case values: unions of guard intersections; null for one not handled here. */
+    private Integer caseCondition(int op, boolean wide, Val a, Val b) {
+        boolean signed = op == Op.JSGT || op == Op.JSGE || op == Op.JSLT || op == Op.JSLE;
+        Val x = a, y = b;
+        boolean strict;
+        switch (op) {
+            case Op.JLT, Op.JSLT -> strict = true;
+            case Op.JLE, Op.JSLE -> strict = false;
+            case Op.JGT, Op.JSGT -> { x = b; y = a; strict = true; }
+            case Op.JGE, Op.JSGE -> { x = b; y = a; strict = false; }
+            case Op.JEQ, Op.JNE -> {
+                java.util.Map<Long, Integer> byKey = new java.util.HashMap<>();
+                long[] xv = a.values();
+                int[] xg = a.guards();
+                for (int k = 0; k < xv.length; k++) byKey.merge(key(xv[k], wide, false), xg[k], bdd::or);
+                long[] yv = b.values();
+                int[] yg = b.guards();
+                int eq = Bdd.FALSE;
+                for (int k = 0; k < yv.length; k++) {
+                    Integer g = byKey.get(key(yv[k], wide, false));
+                    if (g != null) eq = bdd.or(eq, bdd.and(g, yg[k]));
+                }
+                return op == Op.JEQ ? eq : bdd.not(eq);
+            }
+            default -> {
+                return null;
+            }
+        }
+        // x < y (strict) or x <= y: for each case of y, the union of x's guards whose value is below it.
+        long[] xv = x.values();
+        int[] xg = x.guards();
+        Integer[] order = new Integer[xv.length];
+        long[] keys = new long[xv.length];
+        for (int k = 0; k < xv.length; k++) {
+            order[k] = k;
+            keys[k] = key(xv[k], wide, signed);
+        }
+        java.util.Arrays.sort(order, (p, q) -> Long.compare(keys[p], keys[q]));
+        long[] sorted = new long[xv.length];
+        int[] prefix = new int[xv.length + 1];
+        prefix[0] = Bdd.FALSE;
+        for (int k = 0; k < xv.length; k++) {
+            sorted[k] = keys[order[k]];
+            prefix[k + 1] = bdd.or(prefix[k], xg[order[k]]);
+        }
+        long[] yv = y.values();
+        int[] yg = y.guards();
+        int r = Bdd.FALSE;
+        for (int k = 0; k < yv.length; k++) {
+            long w = key(yv[k], wide, signed);
+            int lo = 0, hi = sorted.length; // count of x keys < w (strict) or <= w
+            while (lo < hi) {
+                int mid = (lo + hi) >>> 1;
+                if (strict ? sorted[mid] < w : sorted[mid] <= w) lo = mid + 1;
+                else hi = mid;
+            }
+            if (lo > 0) r = bdd.or(r, bdd.and(prefix[lo], yg[k]));
+        }
+        return r;
+    }
+
     private void exit(int i, State s) throws TvException {
+        Val v0 = reg(i, s, 0);
+        if (v0.kind == SCALAR && v0.hasCases()) {
+            java.util.TreeMap<Long, Integer> m = new java.util.TreeMap<>();
+            long[] vs = v0.values();
+            int[] gs = v0.guards();
+            for (int k = 0; k < vs.length; k++) {
+                int g = bdd.and(bdd.and(s.set, s.real), gs[k]);
+                if (g != Bdd.FALSE) m.merge(vs[k] & 0xffffffffL, g, bdd::or);
+            }
+            for (java.util.Map.Entry<Long, Integer> e : m.entrySet()) listener.exit(i, e.getKey(), e.getValue());
+            return;
+        }
         int[] r0 = scalar(i, s, 0);
-        for (Bits.Case c : bits.values(bits.zext(r0, 32), s.set, 1 << 16)) listener.exit(i, c.value(), c.set());
+        int in = bdd.and(s.set, s.real);
+        for (Bits.Case c : bits.values(bits.zext(r0, 32), in, 1 << 16)) listener.exit(i, c.value(), c.set());
     }
 }

@@ -8,9 +8,12 @@ import java.util.List;
 /**
  * The frames translation validation quantifies over, written from LANGUAGE.md independently of the code generator:
  * a list of frame <em>layouts</em>. A layout fixes the structure of a frame (VLAN depth, IP version, IPv4 header
- * length, the IPv6 extension-header chain, the transport protocol class, fragment kind, the length fields and the
- * frame length) and says what the reference semantics makes of every frame of that shape: a packet (then the verdict
- * is the policy's), a malformed frame (dropped) or a non-IP frame (the {@code non-ip} verdict).
+ * length, the IPv6 extension-header chain, the transport protocol class, fragment kind) but not its lengths: the frame
+ * length ({@code data_end}) and the IP total length (IPv6: payload length) are free bit-vectors, so one layout stands
+ * for every length and every truncation of its shape. A layout says what the reference semantics makes of each of its
+ * frames as a function of those two lengths: a packet (then the verdict is the policy's) when the IP length holds the
+ * headers and fits the frame, else a malformed frame (dropped); a non-IP frame (the {@code non-ip} verdict) when the
+ * frame holds its Ethernet header, else malformed; or malformed at every length.
  *
  * <p>Within a layout every byte is one of: a constant (structure), a byte of a policy header field (the packet
  * space's variables: addresses, protocol, ports, ICMP type and code), or an arbitrary byte (a variable of its own,
@@ -22,26 +25,40 @@ import java.util.List;
 final class FrameModel {
     enum Expect { PACKET, MALFORMED, NON_IP }
 
-    /** A byte spec: 0..255 a constant, FIELD + v a byte of packet-space variables starting at v, ARB arbitrary. */
-    static final int ARB = -1, FIELD = 1 << 20;
+    /**
+     * A byte spec: 0..255 a constant, FIELD + v a byte of packet-space variables starting at v, IPLEN + 0 / + 1 the
+     * high / low byte of the IP length variables, TCP_FLAGS the TCP flags byte (variables of its own, next to the
+     * packet fields, tied to the packet's {@code established} state), ARB arbitrary. Offsets past a layout's bytes are
+     * arbitrary.
+     */
+    static final int ARB = -1, FIELD = 1 << 20, TCP_FLAGS = 1 << 23, IPLEN = 1 << 24;
 
     /** {@code (bytes[offset..offset+width) big-endian & mask) in values}, or not in values when {@code negate}. */
     record ArbConstraint(int offset, int width, long mask, long[] values, boolean negate) {}
 
+    /**
+     * {@code expect}: PACKET means a packet when {@code IPLEN >= minIpLen} and {@code l3 + fixed + IPLEN <= frame
+     * length}, malformed otherwise; NON_IP means non-IP when the frame holds {@code l3} bytes, malformed otherwise;
+     * MALFORMED means malformed at every length.
+     */
     static final class Layout {
         final String what;
         final int[] bytes;
         final Expect expect;
+        final int l3, fixed, minIpLen;
         final int family, frag;   // -1: unconstrained
         final int[] protoIn, protoNotIn;
         final int estFlags;       // frame offset of the TCP flags byte, or -1
         final List<ArbConstraint> arb;
 
-        Layout(String what, int[] bytes, Expect expect, int family, int frag, int[] protoIn, int[] protoNotIn,
-               int estFlags, List<ArbConstraint> arb) {
+        Layout(String what, int[] bytes, Expect expect, int l3, int fixed, int minIpLen, int family, int frag,
+               int[] protoIn, int[] protoNotIn, int estFlags, List<ArbConstraint> arb) {
             this.what = what;
             this.bytes = bytes;
             this.expect = expect;
+            this.l3 = l3;
+            this.fixed = fixed;
+            this.minIpLen = minIpLen;
             this.family = family;
             this.frag = frag;
             this.protoIn = protoIn;
@@ -50,6 +67,7 @@ final class FrameModel {
             this.arb = List.copyOf(arb);
         }
 
+        /** How many bytes the layout fixes; the frame may be shorter (truncated) or longer (arbitrary bytes). */
         int length() { return bytes.length; }
     }
 
@@ -61,7 +79,6 @@ final class FrameModel {
     enum L4 { TCP, UDP, ICMP, OTHER }
 
     private final boolean ethernet;
-    private boolean truncateAll;
     private final List<Layout> out = new ArrayList<>();
 
     private FrameModel(boolean ethernet) { this.ethernet = ethernet; }
@@ -111,25 +128,18 @@ final class FrameModel {
             return this;
         }
 
-        /** The frame of {@code length} bytes (cut, or padded with arbitrary bytes). */
-        void emit(int length, Expect e) {
-            int[] bytes = new int[length];
-            for (int i = 0; i < length; i++) bytes[i] = i < b.size() ? b.get(i) : ARB;
-            // A constraint on bytes the frame does not hold constrains nothing.
-            List<ArbConstraint> kept = new ArrayList<>();
-            for (ArbConstraint c : arb) if (c.offset() + c.width() <= length) kept.add(c);
-            int est = estFlags >= 0 && estFlags < length ? estFlags : -1;
-            String desc = what + ", " + length + "-byte frame";
-            out.add(new Layout(desc, bytes, e, family, frag, protoIn, protoNotIn, est, kept));
-        }
+        void ipLength() { b.add(IPLEN); b.add(IPLEN + 1); }
 
-        /** Every truncation of this frame shorter than {@code full}: all malformed. */
-        void truncations(int full) {
-            for (int len = 0; len < full; len++) {
-                F t = copy();
-                t.say("truncated");
-                t.emit(len, Expect.MALFORMED);
-            }
+        /**
+         * The layout of these bytes at every frame length. A constraint may lie on bytes a short frame does not hold:
+         * it still constrains the layout's variables, but every frame of that length is still covered (the missing
+         * bytes can be chosen to meet it) and its expectation never depends on missing bytes.
+         */
+        void emit(Expect e, int l3, int fixed, int minIpLen) {
+            int[] bytes = new int[b.size()];
+            for (int i = 0; i < bytes.length; i++) bytes[i] = b.get(i);
+            out.add(new Layout(what.toString(), bytes, e, l3, fixed, minIpLen, family, frag, protoIn, protoNotIn,
+                    estFlags, arb));
         }
     }
 
@@ -152,28 +162,19 @@ final class FrameModel {
                 F f = ethernet(d);
                 f.arbWhere(2, 0xffff, true, ETH_IP, ETH_IPV6, VLAN_Q, VLAN_AD);
                 f.say("EtherType not IP");
-                int l3 = f.at();
-                f.emit(l3, Expect.NON_IP);
-                f.emit(l3 + 46, Expect.NON_IP);
-                f.truncations(l3);
+                f.emit(Expect.NON_IP, f.at(), 0, 0);
             }
             F three = ethernet(3);
             three.say("a third VLAN tag");
-            three.emit(22, Expect.MALFORMED);
-            three.emit(26, Expect.MALFORMED);
-            three.emit(64, Expect.MALFORMED);
+            three.emit(Expect.MALFORMED, 0, 0, 0);
         } else {
             F f = new F();
             f.arbWhere(1, 0xf0, true, 0x40, 0x60);
             f.say("IP version neither 4 nor 6");
-            f.emit(1, Expect.NON_IP);
-            f.emit(40, Expect.NON_IP);
-            new F().say("empty").emit(0, Expect.MALFORMED);
+            f.emit(Expect.NON_IP, 1, 0, 0);
         }
         for (int d = 0; d < depths; d++) {
-            // Every structural layout at every depth (a code generator may emit one parser per VLAN depth); every
-            // truncation without tags, and at one and two tags for a plain IPv4 and IPv6 TCP frame.
-            truncateAll = d == 0;
+            // Every structural layout at every depth (a code generator may emit one parser per VLAN depth).
             ipv4Layouts(d, true);
             ipv6Layouts(d, true);
         }
@@ -196,15 +197,18 @@ final class FrameModel {
         };
     }
 
+    /**
+     * IHL 0-15 is every value of the field; each with every transport class and as a non-first fragment. Total and
+     * frame length are free: one layout covers every total length and every frame length.
+     */
     private void ipv4Layouts(int depth, boolean full) {
         for (int ihl = 0; ihl <= 15; ihl++) {
             if (ihl < 5) {
                 if (!full) continue;
                 F f = l3(depth, ETH_IP);
-                int l3 = f.at();
-                ipv4Header(f, 0x40 | ihl, 40, 20, false, L4.TCP);
+                ipv4Header(f, 0x40 | ihl, 20, false, L4.TCP);
                 f.say("IPv4 IHL " + ihl);
-                f.emit(l3 + 40, Expect.MALFORMED);
+                f.emit(Expect.MALFORMED, 0, 0, 0);
                 continue;
             }
             if (!full && ihl != 5 && ihl != 6 && ihl != 15) continue;
@@ -212,53 +216,35 @@ final class FrameModel {
             for (boolean nonFirst : new boolean[] {false, true}) {
                 for (L4 l4 : nonFirst ? new L4[] {L4.OTHER} : L4.values()) {
                     int n4 = nonFirst ? 0 : need(l4);
-                    int[][] classes = {
-                            // {total length, frame length (relative to l3), expect packet?}
-                            {hlen + n4, hlen + n4, 1},
-                            {hlen + n4 + 4, hlen + n4 + 6, 1},
-                            {hlen + n4 - 1, hlen + n4, n4 > 0 ? 0 : -1},
-                            {hlen - 1, hlen + n4, 0},
-                            {hlen + n4, hlen + n4 - 1, 0},
-                            // Every header present, but the total length runs past the frame.
-                            {hlen + n4 + 4, hlen + n4, 0},
-                    };
-                    for (int[] c : classes) {
-                        if (c[2] < 0) continue;
-                        F f = l3(depth, ETH_IP);
-                        int l3 = f.at();
-                        ipv4Header(f, 0x40 | ihl, c[0], hlen, nonFirst, l4);
-                        if (!nonFirst) transport(f, l4);
-                        f.say("IPv4 IHL " + ihl + (nonFirst ? ", non-first fragment" : ", " + name(l4, 4))
-                                + ", total length " + c[0]);
-                        f.emit(l3 + c[1], c[2] == 1 ? Expect.PACKET : Expect.MALFORMED);
-                        if (c == classes[0] && (truncateAll ? ihl <= 6 : ihl == 5 && l4 == L4.TCP && !nonFirst)) {
-                            f.truncations(l3 + c[1]);
-                        }
-                    }
+                    F f = l3(depth, ETH_IP);
+                    int l3 = f.at();
+                    ipv4Header(f, 0x40 | ihl, hlen, nonFirst, l4);
+                    if (!nonFirst) transport(f, l4);
+                    f.say("IPv4 IHL " + ihl + (nonFirst ? ", non-first fragment" : ", " + name(l4, 4)));
+                    f.emit(Expect.PACKET, l3, 0, hlen + n4);
                 }
             }
         }
         if (full && ethernet) {
             // Without Ethernet (cgroup) the version nibble is what says IPv4: another version is a non-IP packet.
             F f = l3(depth, ETH_IP);
-            int l3 = f.at();
             f.arbWhere(1, 0xf0, true, 0x40);
-            ipv4Rest(f, 40, 20, false, L4.TCP);
+            ipv4Rest(f, 20, false, L4.TCP);
             f.say("IPv4 EtherType with an IP version other than 4");
-            f.emit(l3 + 40, Expect.MALFORMED);
+            f.emit(Expect.MALFORMED, 0, 0, 0);
         }
     }
 
-    private void ipv4Header(F f, int b0, int total, int hlen, boolean nonFirst, L4 l4) {
+    private void ipv4Header(F f, int b0, int hlen, boolean nonFirst, L4 l4) {
         f.k8(b0);
-        ipv4Rest(f, total, hlen, nonFirst, l4);
+        ipv4Rest(f, hlen, nonFirst, l4);
     }
 
     /** Bytes 1.. of an IPv4 header of {@code hlen} bytes (options arbitrary). */
-    private void ipv4Rest(F f, int total, int hlen, boolean nonFirst, L4 l4) {
+    private void ipv4Rest(F f, int hlen, boolean nonFirst, L4 l4) {
         f.family = 0;
         f.arb(1);
-        f.k16(total);
+        f.ipLength();
         f.arb(2);
         f.arbWhere(2, 0x1fff, nonFirst, 0);
         f.frag = nonFirst ? 1 : 0;
@@ -301,7 +287,8 @@ final class FrameModel {
                 f.field(PacketSpace.DPORT, 2);
                 f.arb(9);
                 f.estFlags = t + 13;
-                f.arb(7);
+                f.b.add(TCP_FLAGS);
+                f.arb(6);
             }
             case UDP -> {
                 f.field(PacketSpace.SPORT, 2);
@@ -396,42 +383,25 @@ final class FrameModel {
             for (L4 l4 : classes) {
                 if (hopLater && l4 != L4.TCP) continue;
                 int n4 = l4 == null ? 0 : need(l4);
-                int[][] lens = hopLater
-                        ? new int[][] {{ext + n4, ext + n4, 0}}
-                        : new int[][] {
-                                {ext + n4, ext + n4, 1},
-                                {ext + n4 + 4, ext + n4 + 6, 1},
-                                {ext + n4 - 1, ext + n4, n4 > 0 ? 0 : -1},
-                                {ext - 1, ext + n4, ext > 0 ? 0 : -1},
-                                {ext + n4, ext + n4 - 1, ext + n4 > 0 ? 0 : -1},
-                                {ext + n4 + 4, ext + n4, 0},
-                        };
-                for (int[] c : lens) {
-                    if (c[2] < 0) continue;
-                    F f = l3(depth, ETH_IPV6);
-                    int l3 = f.at();
-                    ipv6(f, chain, c[0], l4, false);
-                    f.emit(l3 + 40 + c[1], c[2] == 1 ? Expect.PACKET : Expect.MALFORMED);
-                    boolean truncate = c == lens[0] && c[2] == 1 && (truncateAll
-                            ? chain.isEmpty() ? l4 != L4.OTHER : chain.size() == 1 && l4 == L4.TCP
-                            : chain.isEmpty() && l4 == L4.TCP);
-                    if (truncate) f.truncations(l3 + 40 + c[1]);
-                }
+                F f = l3(depth, ETH_IPV6);
+                int l3 = f.at();
+                ipv6(f, chain, l4, false);
+                // A hop-by-hop header after the first is malformed at every length.
+                if (hopLater) f.emit(Expect.MALFORMED, 0, 0, 0);
+                else f.emit(Expect.PACKET, l3, 40, ext + n4);
             }
             if (full && chain.size() == 8 && !nonFirst) {
                 // Eight extension headers and then a ninth: past the walk's bound.
                 F f = l3(depth, ETH_IPV6);
-                int l3 = f.at();
-                ipv6(f, chain, ext + 8, null, true);
-                f.emit(l3 + 40 + ext + 8, Expect.MALFORMED);
+                ipv6(f, chain, null, true);
+                f.emit(Expect.MALFORMED, 0, 0, 0);
             }
         }
         if (full && ethernet) {
             F f = l3(depth, ETH_IPV6);
-            int l3 = f.at();
             f.arbWhere(1, 0xf0, true, 0x60);
             f.arb(3);
-            f.k16(20);
+            f.ipLength();
             f.field(PacketSpace.PROTO, 1);
             f.arb(1);
             f.field(PacketSpace.SRC, 16);
@@ -441,21 +411,21 @@ final class FrameModel {
             f.protoIn = new int[] {ProtoClause.TCP};
             transport(f, L4.TCP);
             f.say("IPv6 EtherType with an IP version other than 6");
-            f.emit(l3 + 60, Expect.MALFORMED);
+            f.emit(Expect.MALFORMED, 0, 0, 0);
         }
     }
 
     /**
-     * An IPv6 header with payload length {@code plen}, the extension chain, and the transport header of class
+     * An IPv6 header with a free payload length, the extension chain, and the transport header of class
      * {@code l4} (null: a non-first fragment, or with {@code overlong} a ninth extension header after the chain).
      */
-    private void ipv6(F f, List<Ext> chain, int plen, L4 l4, boolean overlong) {
+    private void ipv6(F f, List<Ext> chain, L4 l4, boolean overlong) {
         StringBuilder d = new StringBuilder("IPv6");
         f.family = 1;
         f.frag = 0;
         f.arbWhere(1, 0xf0, false, 0x60);
         f.arb(3);
-        f.k16(plen);
+        f.ipLength();
         int nhAt = f.at();
         f.k8(0); // patched below
         f.arb(1);
@@ -491,6 +461,6 @@ final class FrameModel {
         } else {
             d.append(", any next header");
         }
-        f.say(d + ", payload length " + plen);
+        f.say(d.toString());
     }
 }

@@ -11,23 +11,33 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The frame layouts as sets in one packet space. Variables: the packet fields ({@code 0..VARS-1}), then the layout
- * number ({@code k} bits, most significant first), then eight per frame offset for arbitrary bytes. A point of this
- * space is one concrete frame: its layout, its policy fields and its other bytes.
+ * The frame layouts as sets in one packet space. Variables: the packet fields ({@code 0..VARS-1}), the TCP flags byte
+ * (8, most significant first; with the fields, these are what the decision code reads), then the layout
+ * number ({@code k} bits, most significant first), then the frame length ({@value #LEN_BITS} bits) interleaved with
+ * the IP length field ({@value #IPLEN_BITS} bits; IPv4 total length, IPv6 payload length), most significant first, then
+ * eight per frame offset for arbitrary bytes. A point of this space is one concrete frame: its layout, its length, its
+ * policy fields and its other bytes.
  */
 final class FrameSpace {
+    /** Frame lengths 0..2^17-1: every length an IP length field can describe, with its link-layer header. */
+    static final int LEN_BITS = 17, IPLEN_BITS = 16;
+    /** Frame offsets past the longest layout that still have variables (payload the program might read). */
+    static final int PAST = 64;
     final List<Layout> layouts;
     final PacketSpace space;
     final Bdd bdd;
     final Bits bits;
-    final int k, layoutVar, arbVar, maxLength;
+    final int k, flagsVar, layoutVar, lenVar, arbVar;
+    /** Offsets {@code 0..maxLength-1} have byte variables; a read past them cannot be modelled. */
+    final int maxLength;
     final int[] minterm;
     /** Every frame of every layout, with each layout's constraints. */
     final int all;
     final int packets, malformed, nonIp;
-    final int[] length; // the frame length as a bit-vector over the layout variables
+    final int[] length;   // the frame length as a 64-bit vector of its variables
+    final int[] ipLength; // the IP length field
     private final Map<Integer, List<Group>> groups = new HashMap<>();
-    private final Map<Integer, Integer> atLeast = new HashMap<>();
+    private final Map<Long, Integer> atLeast = new HashMap<>();
 
     FrameSpace(List<Layout> layouts) {
         this.layouts = List.copyOf(layouts);
@@ -37,15 +47,21 @@ final class FrameSpace {
         k = kk;
         int max = 0;
         for (Layout l : layouts) max = Math.max(max, l.length());
-        maxLength = max;
-        space = new PacketSpace(k + 8 * maxLength);
+        maxLength = max + PAST;
+        space = new PacketSpace(8 + k + LEN_BITS + IPLEN_BITS + 8 * maxLength);
         bdd = space.bdd();
         bits = new Bits(bdd);
-        layoutVar = PacketSpace.VARS;
-        arbVar = layoutVar + k;
+        flagsVar = PacketSpace.VARS;
+        layoutVar = flagsVar + 8;
+        lenVar = layoutVar + k;
+        arbVar = lenVar + LEN_BITS + IPLEN_BITS;
+        length = bits.konst(0);
+        ipLength = bits.konst(0);
+        for (int b = 0; b < LEN_BITS; b++) length[b] = bdd.ithVar(lenBit(b));
+        for (int b = 0; b < IPLEN_BITS; b++) ipLength[b] = bdd.ithVar(ipBit(b));
         minterm = new int[n];
-        int init = Bdd.FALSE;
-        boolean[] pk = new boolean[n], mal = new boolean[n], non = new boolean[n];
+        int init = Bdd.FALSE, pk = Bdd.FALSE, mal = Bdd.FALSE, non = Bdd.FALSE;
+        Map<Long, Integer> fits = new HashMap<>();
         for (int i = 0; i < n; i++) {
             Layout l = layouts.get(i);
             int m = Bdd.TRUE;
@@ -54,20 +70,41 @@ final class FrameSpace {
             }
             minterm[i] = m;
             init = bdd.or(init, bdd.and(m, constraint(l)));
-            pk[i] = l.expect == Expect.PACKET;
-            mal[i] = l.expect == Expect.MALFORMED;
-            non[i] = l.expect == Expect.NON_IP;
+            switch (l.expect) {
+                case PACKET -> {
+                    int ok = fits.computeIfAbsent((long) l.minIpLen << 32 | (l.l3 + l.fixed), key -> {
+                        // IPLEN >= minIpLen and l3 + fixed + IPLEN <= frame length
+                        int holds = bdd.not(bits.ult(ipLength, bits.konst(l.minIpLen)));
+                        int inFrame = bdd.not(bits.ult(length, bits.add(ipLength, bits.konst(l.l3 + l.fixed))));
+                        return bdd.and(holds, inFrame);
+                    });
+                    pk = bdd.or(pk, bdd.and(m, ok));
+                    mal = bdd.or(mal, bdd.diff(m, ok));
+                }
+                case NON_IP -> {
+                    int ok = atLeast(l.l3);
+                    non = bdd.or(non, bdd.and(m, ok));
+                    mal = bdd.or(mal, bdd.diff(m, ok));
+                }
+                default -> mal = bdd.or(mal, m);
+            }
         }
         all = init;
-        packets = setOf(pk);
-        malformed = setOf(mal);
-        nonIp = setOf(non);
-        length = new int[Bits.W];
-        for (int b = 0; b < Bits.W; b++) {
-            boolean[] has = new boolean[n];
-            for (int i = 0; i < n; i++) has[i] = (((long) layouts.get(i).length() >>> b) & 1) != 0;
-            length[b] = setOf(has);
-        }
+        packets = pk;
+        malformed = mal;
+        nonIp = non;
+    }
+
+    /** The variable of bit {@code b} (0 = least significant) of the frame length. */
+    int lenBit(int b) { return b == LEN_BITS - 1 ? lenVar : lenVar + 1 + 2 * (IPLEN_BITS - 1 - b); }
+
+    /** The variable of bit {@code b} of the IP length field. */
+    int ipBit(int b) { return lenVar + 2 + 2 * (IPLEN_BITS - 1 - b); }
+
+    /** Forgets the sets built on demand (after the node table was released above them). */
+    void clearCaches() {
+        groups.clear();
+        atLeast.clear();
     }
 
     /** The set of frames whose layout number is a member. */
@@ -94,7 +131,7 @@ final class FrameSpace {
         if (l.protoNotIn != null) c = bdd.diff(c, protoIn(l.protoNotIn));
         if (l.estFlags >= 0) {
             // ACK is 0x10, RST 0x04: established exactly when one of them is set.
-            int flags = bdd.or(bdd.ithVar(arb(l.estFlags, 4)), bdd.ithVar(arb(l.estFlags, 2)));
+            int flags = bdd.or(bdd.ithVar(flagsVar + 7 - 4), bdd.ithVar(flagsVar + 7 - 2));
             int est = bdd.ithVar(PacketSpace.EST);
             c = bdd.and(c, bdd.or(bdd.and(est, flags), bdd.diff(bdd.not(est), flags)));
         }
@@ -127,7 +164,7 @@ final class FrameSpace {
         return r;
     }
 
-    /** The layouts that have one byte spec at one offset. */
+    /** The layouts that have one byte spec at one offset (past a layout's bytes: arbitrary). */
     record Group(int spec, int layouts) {}
 
     /** The byte specs at frame offset {@code o}, each with the layouts (long enough to hold it) that have it. */
@@ -138,8 +175,7 @@ final class FrameSpace {
         int n = layouts.size();
         for (int i = 0; i < n; i++) {
             Layout l = layouts.get(i);
-            if (o >= l.length()) continue;
-            by.computeIfAbsent(l.bytes[o], s -> new boolean[n])[i] = true;
+            by.computeIfAbsent(o < l.length() ? l.bytes[o] : FrameModel.ARB, s -> new boolean[n])[i] = true;
         }
         List<Group> out = new java.util.ArrayList<>();
         for (Map.Entry<Integer, boolean[]> e : by.entrySet()) out.add(new Group(e.getKey(), setOf(e.getValue())));
@@ -152,6 +188,8 @@ final class FrameSpace {
         int[] c = new int[8];
         for (int bit = 0; bit < 8; bit++) {
             if (spec == FrameModel.ARB) c[bit] = bdd.ithVar(arb(o, bit));
+            else if (spec >= FrameModel.IPLEN) c[bit] = bdd.ithVar(ipBit(bit + (spec == FrameModel.IPLEN ? 8 : 0)));
+            else if (spec == FrameModel.TCP_FLAGS) c[bit] = bdd.ithVar(flagsVar + 7 - bit);
             else if (spec >= FrameModel.FIELD) c[bit] = bdd.ithVar(spec - FrameModel.FIELD + (7 - bit));
             else c[bit] = ((spec >>> bit) & 1) != 0 ? Bdd.TRUE : Bdd.FALSE;
         }
@@ -179,12 +217,44 @@ final class FrameSpace {
     /** The frames at least {@code n} bytes long. */
     int atLeast(long n) {
         if (n <= 0) return Bdd.TRUE;
-        if (n > maxLength) return Bdd.FALSE;
-        return atLeast.computeIfAbsent((int) n, m -> {
-            boolean[] has = new boolean[layouts.size()];
-            for (int i = 0; i < has.length; i++) has[i] = layouts.get(i).length() >= m;
-            return setOf(has);
-        });
+        if (n >= 1L << LEN_BITS) return Bdd.FALSE;
+        return atLeast.computeIfAbsent(n, m -> bdd.not(bits.ult(length, bits.konst(m))));
+    }
+
+    /** A subset of {@code set} with the shortest frame length, then the smallest IP length field. */
+    int shortest(int set) {
+        int s = set;
+        for (int b = LEN_BITS - 1; b >= 0; b--) {
+            int t = bdd.diff(s, bdd.ithVar(lenBit(b)));
+            if (t != Bdd.FALSE) s = t;
+        }
+        for (int b = IPLEN_BITS - 1; b >= 0; b--) {
+            int t = bdd.diff(s, bdd.ithVar(ipBit(b)));
+            if (t != Bdd.FALSE) s = t;
+        }
+        return s;
+    }
+
+    /** The frame length of a point. */
+    int lengthOf(boolean[] point) {
+        int v = 0;
+        for (int b = LEN_BITS - 1; b >= 0; b--) v = v << 1 | (point[lenBit(b)] ? 1 : 0);
+        return v;
+    }
+
+    /** The IP length field of a point. */
+    int ipLengthOf(boolean[] point) {
+        int v = 0;
+        for (int b = IPLEN_BITS - 1; b >= 0; b--) v = v << 1 | (point[ipBit(b)] ? 1 : 0);
+        return v;
+    }
+
+    /** What the reference semantics makes of the frame of a point. */
+    Expect expectOf(boolean[] point) {
+        int c = cube(point);
+        if (bdd.intersects(c, packets)) return Expect.PACKET;
+        if (bdd.intersects(c, nonIp)) return Expect.NON_IP;
+        return Expect.MALFORMED;
     }
 
     /** The layout number of a point of the space. */
@@ -197,13 +267,16 @@ final class FrameSpace {
     /** The concrete frame bytes of a point. */
     byte[] frameOf(boolean[] point) {
         Layout l = layouts.get(layoutOf(point));
-        byte[] out = new byte[l.length()];
-        for (int o = 0; o < out.length; o++) {
-            int spec = l.bytes[o];
+        byte[] out = new byte[lengthOf(point)];
+        // Bytes past the modelled offsets are never read by a program that was validated: zeros.
+        for (int o = 0; o < Math.min(out.length, maxLength); o++) {
+            int spec = o < l.length() ? l.bytes[o] : FrameModel.ARB;
             int v = 0;
             for (int bit = 7; bit >= 0; bit--) {
                 boolean one;
                 if (spec == FrameModel.ARB) one = point[arb(o, bit)];
+                else if (spec >= FrameModel.IPLEN) one = point[ipBit(bit + (spec == FrameModel.IPLEN ? 8 : 0))];
+                else if (spec == FrameModel.TCP_FLAGS) one = point[flagsVar + 7 - bit];
                 else if (spec >= FrameModel.FIELD) one = point[spec - FrameModel.FIELD + (7 - bit)];
                 else one = ((spec >>> bit) & 1) != 0;
                 v = v << 1 | (one ? 1 : 0);

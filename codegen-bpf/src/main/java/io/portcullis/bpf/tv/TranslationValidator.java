@@ -36,7 +36,7 @@ public final class TranslationValidator {
     /** Symbolic states a run may use before it gives up (a safety net against unmergeable path explosions). */
     public static final long STATE_BUDGET = 5_000_000;
     /** BDD nodes one validation may add to its session's table before the program is refused as too complex. */
-    public static final long NODE_BUDGET = 8_000_000;
+    public static final long NODE_BUDGET = Long.getLong("portcullis.tv.nodes", 24_000_000);
 
     public enum Kind {
         /** The program returns a verdict the policy does not give, for the witness frame. */
@@ -100,8 +100,14 @@ public final class TranslationValidator {
         private final long setupMillis;
         private boolean first = true;
 
-        public Session(ResolvedPolicy policy) {
+        private final long nodeBudget;
+
+        public Session(ResolvedPolicy policy) { this(policy, NODE_BUDGET); }
+
+        /** {@code nodeBudget}: BDD nodes one validation may add before the program is refused as too complex. */
+        public Session(ResolvedPolicy policy, long nodeBudget) {
             long t0 = System.nanoTime();
+            this.nodeBudget = nodeBudget;
             this.policy = policy;
             Target target = policy.target();
             fs = new FrameSpace(FrameModel.layouts(target.ethernet()));
@@ -118,6 +124,18 @@ public final class TranslationValidator {
 
         /** Validates instructions whose ld_imm64 may point into read-only data ({@code data}, from the object). */
         public Result validate(List<Insn> insns, io.portcullis.bpf.elf.ReadOnlyData data) {
+            // Everything one validation adds to the node table is dropped afterwards (the frame space and the
+            // policy's sets lie below the mark), so a session validating many programs stays small.
+            int mark = fs.bdd.mark();
+            try {
+                return validateAbove(insns, data);
+            } finally {
+                fs.bdd.release(mark);
+                fs.clearCaches();
+            }
+        }
+
+        private Result validateAbove(List<Insn> insns, io.portcullis.bpf.elf.ReadOnlyData data) {
             // The first run's time includes building the frame space and the policy's sets.
             long t0 = System.nanoTime() - (first ? setupMillis * 1_000_000 : 0);
             first = false;
@@ -150,7 +168,7 @@ public final class TranslationValidator {
             };
             ContextOffsets ctx = ContextOffsets.of(policy.target());
             Executor ex = new Executor(prog, fs, ctx.data, ctx.dataEnd, ctx.len, listener, STATE_BUDGET);
-            bdd.limitNodes((int) Math.min(Integer.MAX_VALUE - 1L, (long) bdd.nodeCount() + NODE_BUDGET));
+            bdd.limitNodes((int) Math.min(Integer.MAX_VALUE - 1L, (long) bdd.nodeCount() + nodeBudget));
             try {
                 ex.run(fs.all);
             } catch (TvException e) {
@@ -217,21 +235,23 @@ public final class TranslationValidator {
             this.allowCode = allowCode;
             this.denyCode = denyCode;
             for (int i = 0; i < fs.layouts.size(); i++) preference.add(i);
-            // Prefer a well-formed packet in the shortest frame: the easiest witness to read and replay.
-            preference.sort(Comparator.comparingInt((Integer i) -> fs.layouts.get(i).expect == Expect.PACKET ? 0 : 1)
-                    .thenComparingInt(i -> fs.layouts.get(i).length()));
+            preference.sort(Comparator.comparingInt((Integer i) -> fs.layouts.get(i).length()));
         }
 
         Problem problem(Kind kind, int insn, long value, int bad, String what) {
             Bdd bdd = fs.bdd;
+            // Prefer a well-formed packet, then the layout with the fewest fixed bytes, then the shortest frame.
             int s = bad;
+            int wellFormed = bdd.and(bad, fs.packets);
+            if (wellFormed != Bdd.FALSE) s = wellFormed;
             for (int id : preference) {
-                int t = bdd.and(bad, fs.minterm[id]);
+                int t = bdd.and(s, fs.minterm[id]);
                 if (t != Bdd.FALSE) {
                     s = t;
                     break;
                 }
             }
+            s = fs.shortest(s);
             Packet p = fs.space.witness(s);
             int withPacket = bdd.and(s, fs.space.packet(p));
             boolean[] point = bdd.anySat(withPacket != Bdd.FALSE ? withPacket : s);
@@ -240,7 +260,8 @@ public final class TranslationValidator {
             Packet packet = fs.space.witness(fs.cube(point));
             List<String> details = new ArrayList<>();
             String expected;
-            switch (layout.expect) {
+            Expect expect = fs.expectOf(point);
+            switch (expect) {
                 case PACKET -> {
                     Evaluator.Decision d = Evaluator.evaluate(policy, packet);
                     String by = d.ruleIndex() < 0 ? "the default (line " + policy.defaultSpan().line() + ")"
@@ -251,7 +272,9 @@ public final class TranslationValidator {
                 case MALFORMED -> expected = "deny (a malformed frame is dropped)";
                 default -> expected = verb(policy.nonIp()) + " (the non-ip verdict)";
             }
-            details.add("witness frame: " + layout.what + ": " + hex(frame));
+            String lengths = (layout.expect == Expect.PACKET ? ", " + (layout.family == 1 ? "payload" : "total")
+                    + " length " + fs.ipLengthOf(point) : "") + ", " + frame.length + "-byte frame";
+            details.add("witness frame: " + layout.what + lengths + ": " + hex(frame));
             // Slot numbers, as in Disassembler.listing (a 64-bit immediate load takes two slots).
             String insnText = insn >= 0 ? prog.slot[insn] + ": " + Disassembler.format(prog.insns.get(insn)) : "?";
             String message;

@@ -44,7 +44,7 @@ class TranslationValidatorTest {
             ResolvedPolicy p = load(dir, String.format(SMALL, t.syntax()));
             TranslationValidator.Result r = TranslationValidator.validate(BpfCompiler.compile(p), p);
             assertTrue(r.valid(), t + ": " + r.problems());
-            assertTrue(r.stats().layouts() > 2000, "layouts: " + r.stats());
+            assertTrue(r.stats().layouts() > 300, "layouts: " + r.stats());
         }
     }
 
