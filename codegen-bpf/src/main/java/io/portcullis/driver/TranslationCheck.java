@@ -27,9 +27,19 @@ final class TranslationCheck {
         TranslationValidator.Problem p = r.problems().get(0);
         String more = r.problems().size() > 1 ? "; " + (r.problems().size() - 1) + " more problem(s)" : "";
         diagnostics.add(new Diagnostic(Codes.TRANSLATION_MISMATCH, Codes.defaultSeverity(Codes.TRANSLATION_MISMATCH),
-                policy.span(), "translation validation: " + p.message(),
-                String.join("; ", p.details()) + more + "; the object was not written (a code generator bug: please report"
-                        + " it with the policy)", policy.name(), null, List.of(), null, null));
+                policy.span(), p.message().startsWith("translation validation") ? p.message()
+                        : "translation validation: " + p.message(),
+                help(p) + more, policy.name(), null, List.of(), null, null));
         return false;
+    }
+
+    /** What to do: a wrong program is a code generator bug; a program TV cannot analyse is a limit of the proof. */
+    private static String help(TranslationValidator.Problem p) {
+        String details = p.details().isEmpty() ? "" : String.join("; ", p.details()) + "; ";
+        if (p.kind() == TranslationValidator.Kind.UNSUPPORTED) {
+            return details + "the object was not written, because it could not be proven; raise the budget with -D"
+                    + PROPERTY + ".nodes=N, or build with -D" + PROPERTY + "=off to ship it unproven (the build says so)";
+        }
+        return details + "the object was not written (a code generator bug: please report it with the policy)";
     }
 }
