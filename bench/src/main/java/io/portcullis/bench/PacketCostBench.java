@@ -34,8 +34,9 @@ import java.util.Map;
  * <pre>
  * mvn -B -q -pl bench -am package -DskipTests
  * java -Xmx4g -cp bench/target/classes:$(cat bench/target/classpath.txt) io.portcullis.bench.PacketCostBench \
- *     [--seed N] [--repeat N] [--rounds N] [10 100 1k 10k 100k]
+ *     [--seed N] [--repeat N] [--rounds N] [--only linear,inline,table] [10 100 1k 10k 100k]
  * </pre>
+ * {@code --only} builds and times just the listed programs besides the floor (a quick look at one strategy).
  */
 public final class PacketCostBench {
     private PacketCostBench() {}
@@ -81,19 +82,28 @@ public final class PacketCostBench {
         public Timing time(String packet, Kind k) { return times.getOrDefault(packet, Map.of()).get(k); }
     }
 
-    public record Config(List<Integer> sizes, long seed, int repeat, int rounds, Path dir) {}
+    public record Config(List<Integer> sizes, long seed, int repeat, int rounds, Path dir, java.util.Set<Kind> kinds) {
+        public Config(List<Integer> sizes, long seed, int repeat, int rounds, Path dir) {
+            this(sizes, seed, repeat, rounds, dir, java.util.EnumSet.allOf(Kind.class));
+        }
+    }
 
     public static void main(String[] args) throws Exception {
         List<Integer> sizes = new ArrayList<>();
         long seed = 20261125L;
         int repeat = 100_000, rounds = 7;
         Path dir = Path.of("bench", "target", "policies");
+        java.util.Set<Kind> kinds = java.util.EnumSet.allOf(Kind.class);
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--seed" -> seed = Long.parseLong(args[++i]);
                 case "--repeat" -> repeat = Integer.parseInt(args[++i]);
                 case "--rounds" -> rounds = Integer.parseInt(args[++i]);
                 case "--dir" -> dir = Path.of(args[++i]);
+                case "--only" -> {
+                    kinds = java.util.EnumSet.of(Kind.FLOOR);
+                    for (String k : args[++i].split(",")) kinds.add(Kind.valueOf(k.strip().toUpperCase(Locale.ROOT)));
+                }
                 default -> sizes.add(Integer.parseInt(args[i].replace("k", "000")));
             }
         }
@@ -107,7 +117,7 @@ public final class PacketCostBench {
                 repeat, rounds, Runtime.getRuntime().availableProcessors(), System.getProperty("os.version"),
                 System.getProperty("java.version"));
         List<SizeResult> results = new ArrayList<>();
-        Config config = new Config(sizes, seed, repeat, rounds, dir);
+        Config config = new Config(sizes, seed, repeat, rounds, dir, kinds);
         for (int n : sizes) {
             SizeResult r = measure(n, config, System.out);
             results.add(r);
@@ -145,6 +155,7 @@ public final class PacketCostBench {
         }
         Map<Kind, Built> programs = new LinkedHashMap<>();
         for (Kind k : Kind.values()) {
+            if (!config.kinds().contains(k)) continue;
             Built b = build(k, policy);
             programs.put(k, b);
             log.printf(Locale.ROOT, "  %-10s %s%n", k.name().toLowerCase(Locale.ROOT), describe(b));
@@ -269,7 +280,7 @@ public final class PacketCostBench {
                 Timing f = r.time(p.name(), Kind.FLOOR), l = r.time(p.name(), Kind.LINEAR);
                 Timing in = r.time(p.name(), Kind.INLINE), t = r.time(p.name(), Kind.TABLE), o = r.time(p.name(), r.chosen());
                 sb.append(String.format(Locale.ROOT, "| %,d | %s | %s | %s | %s | %s | %s | %s | %s | %s |%n", r.rules(), p.name(),
-                        ns(f), l == null ? "refused" : ns(l), in == null ? "refused" : ns(in), t == null ? "refused" : ns(t),
+                        ns(f), cell(r, Kind.LINEAR, l), cell(r, Kind.INLINE, in), cell(r, Kind.TABLE, t),
                         f != null && in != null ? ratio(in.ns() / f.ns()) : "-",
                         f != null && t != null ? ratio(t.ns() / f.ns()) : "-",
                         r.chosen().name().toLowerCase(Locale.ROOT),
@@ -284,6 +295,11 @@ public final class PacketCostBench {
         StringBuilder sb = new StringBuilder();
         for (SizeResult r : results) {
             Built ours = r.programs().get(r.chosen()), linear = r.programs().get(Kind.LINEAR);
+            if (ours == null) {
+                sb.append(String.format(Locale.ROOT, "%,d rules: portcullis (%s) not measured (--only)%n", r.rules(),
+                        r.chosen().name().toLowerCase(Locale.ROOT)));
+                continue;
+            }
             if (!ours.loaded()) {
                 sb.append(String.format(Locale.ROOT, "%,d rules: portcullis %s%n", r.rules(), ours.failure));
                 continue;
@@ -297,7 +313,9 @@ public final class PacketCostBench {
             sb.append(String.format(Locale.ROOT, "%,d rules: portcullis (%s) at most %s the floor", r.rules(),
                     r.chosen().name().toLowerCase(Locale.ROOT), ratio(worstOverFloor)));
             if (r.rules() == 10_000) sb.append(worstOverFloor <= 3 ? " (goal <= 3x: met)" : " (goal <= 3x: NOT met)");
-            if (linear.loaded()) {
+            if (linear == null) {
+                sb.append("; linear baseline not measured (--only)");
+            } else if (linear.loaded()) {
                 double goal = r.rules() >= 1_000 ? 10 : 1;
                 sb.append(String.format(Locale.ROOT, "; linear at least %s portcullis (goal %s: %s)", ratio(leastSpeedup),
                         goal == 1 ? "faster" : ">= 10x", leastSpeedup > goal || goal == 10 && leastSpeedup >= goal ? "met" : "NOT met"));
@@ -307,6 +325,12 @@ public final class PacketCostBench {
             sb.append('\n');
         }
         return sb.toString();
+    }
+
+    /** A timing, "refused" when the program did not load, "-" when it was not built (--only). */
+    private static String cell(SizeResult r, Kind k, Timing t) {
+        if (t != null) return ns(t);
+        return r.programs().containsKey(k) ? "refused" : "-";
     }
 
     private static String ns(Timing t) {
