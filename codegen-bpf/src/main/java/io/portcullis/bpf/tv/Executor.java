@@ -20,6 +20,7 @@ final class Executor {
     /** Offsets one read-only load may take over the frames reaching it (each gives a constant from the data). */
     private static final int RO_CASES = 1 << 16;
     private static final int STACK = 512;
+    private static final boolean PROFILE = Boolean.getBoolean("portcullis.tv.profile");
 
     /** A scalar merged from more constants than this is kept as a bit-vector only. */
     static final int CASE_CAP = 4096;
@@ -45,6 +46,8 @@ final class Executor {
         private final int caseCount;
         private long[] values;
         private int[] guards;
+        /** For a read-only data pointer: its offset as a scalar (kept as cases when it has them), or null. */
+        private Val roOff;
 
         Val(int kind, int[] bits, long off) {
             this.kind = kind;
@@ -95,7 +98,18 @@ final class Executor {
         long off() { return off; }
         boolean hasCases() { return caseCount > 0; }
 
+        /** A read-only data pointer into region {@code region} at offset {@code offset} (a scalar). */
+        static Val readOnly(Val offset, long region) {
+            Val v = new Val(RO, null, region);
+            v.roOff = offset;
+            return v;
+        }
+
+        /** The offset of a read-only data pointer as a scalar. */
+        Val roOffset() { return roOff != null ? roOff : scalar(bits()); }
+
         int[] bits() {
+            if (bits == null && roOff != null) bits = roOff.bits();
             if (bits == null && caseCount > 0) {
                 computeCases();
                 Bdd bdd = ops.bdd();
@@ -400,6 +414,10 @@ final class Executor {
     private Val join(int c, Val x, Val y) {
         if (x == null) return null;
         if (x == y) return x;
+        if (x.kind == RO && y != null && y.kind == RO && x.off == y.off) {
+            // Keep the offset's cases: the table walk's offsets are constants on each path.
+            return Val.readOnly(Val.merged(bits, c, x.roOffset(), y.roOffset()), x.off);
+        }
         if (x.kind == SCALAR || x.kind == PKT || x.kind == RO) return Val.merged(bits, c, x, y);
         return x;
     }
@@ -410,13 +428,14 @@ final class Executor {
         int end = prog.blockEnd[b];
         for (int i = prog.blockStart[b]; i < end; i++) {
             Insn in = prog.insns.get(i);
+            if (PROFILE) System.err.println("tv-profile " + i + " " + bdd.nodeCount() + " " + (s.real != Bdd.TRUE ? "abs" : "exact") + " " + Disassembler.format(in));
             int cls = in.cls();
             switch (cls) {
                 case Op.ALU, Op.ALU64 -> alu(i, in, s);
                 case Op.LD -> {
                     if (in.opcode() != Op.LD_IMM64 || in.src() != 0) throw unsupported(i, in);
                     io.portcullis.bpf.elf.ReadOnlyData.Ref ref = prog.data.at(prog.slot[i]);
-                    s.r[in.dst()] = ref != null ? new Val(RO, bits.konst(ref.offset()), ref.region())
+                    s.r[in.dst()] = ref != null ? Val.readOnly(Val.scalar(bits.konst(ref.offset())), ref.region())
                             : Val.scalar(bits.konst(in.imm()));
                 }
                 case Op.LDX -> load(i, in, s);
@@ -631,7 +650,14 @@ final class Executor {
         }
         int[] delta = op == Op.SUB ? bits.neg(n.bits()) : n.bits();
         if (p.kind == PKT) return new Val(PKT, bits.add(p.bits(), delta), 0);
-        if (p.kind == RO) return new Val(RO, bits.add(p.bits(), delta), p.off);
+        if (p.kind == RO) {
+            Val o = p.roOffset();
+            if (o.hasCases() && n.hasCases()) {
+                Val r = caseAlu(op, true, in, o, n);
+                if (r != null) return Val.readOnly(r, p.off);
+            }
+            return Val.readOnly(Val.scalar(bits.add(o.bits(), delta)), p.off);
+        }
         Long k = Bits.constant(delta);
         if (k == null) throw new TvException("a stack or context pointer is moved by an input-dependent amount", i);
         return new Val(p.kind, null, p.off + k);
@@ -689,7 +715,7 @@ final class Executor {
                 else throw new TvException("context access at offset " + at + " (size " + size + ") is not modelled", i);
             }
             case FP -> v = stackLoad(i, s, base.off + in.off(), size);
-            case RO -> v = Val.scalar(readOnlyLoad(i, s.set, (int) base.off, bits.add(base.bits(), bits.konst(in.off())), size));
+            case RO -> v = readOnlyLoad(i, s.set, (int) base.off, base.roOffset(), in.off(), size);
             default -> throw new TvException("load through a number, not a pointer", i);
         }
         if (in.mode() == Op.MEMSX) {
@@ -703,26 +729,43 @@ final class Executor {
      * A load from read-only data: the offset takes one concrete value on each subset of the frames reaching it, and
      * each gives the constant stored there. A load at an offset outside the data is not analysed (never "proven").
      */
-    private int[] readOnlyLoad(int i, int set, int region, int[] offset, int size) throws TvException {
+    private Val readOnlyLoad(int i, int set, int region, Val base, long disp, int size) throws TvException {
         io.portcullis.bpf.elf.ReadOnlyData.Region r = prog.data.regions().get(region);
-        List<Bits.Case> cases = bits.values(offset, set, RO_CASES);
-        if (cases.size() > RO_CASES) {
-            throw new TvException("a read-only data load at more than " + RO_CASES + " different offsets is not analysable", i);
+        long[] offs;
+        int[] guards;
+        if (base.hasCases()) {
+            // The offset is already a list of constants with guard sets (a table walk): one constant per case.
+            offs = base.values().clone();
+            guards = base.guards();
+            for (int k = 0; k < offs.length; k++) offs[k] += disp;
+        } else {
+            List<Bits.Case> cases = bits.values(bits.add(base.bits(), bits.konst(disp)), set, RO_CASES);
+            if (cases.size() > RO_CASES) {
+                throw new TvException("a read-only data load at more than " + RO_CASES + " different offsets is not analysable", i);
+            }
+            offs = new long[cases.size()];
+            guards = new int[cases.size()];
+            for (int k = 0; k < offs.length; k++) {
+                offs[k] = cases.get(k).value();
+                guards[k] = cases.get(k).set();
+            }
         }
-        int[] out = null;
-        for (Bits.Case c : cases) {
-            long o = c.value();
+        java.util.TreeMap<Long, Integer> m = new java.util.TreeMap<>();
+        for (int k = 0; k < offs.length; k++) {
+            long o = offs[k];
+            // A case no input of the state takes does not read.
+            if (!bdd.intersects(guards[k], set)) continue;
             if (o < 0 || o + size > r.size()) {
                 throw new TvException("a " + size + "-byte read at offset " + o + " of read-only data '" + r.section()
                         + "' (" + r.size() + " bytes) is out of bounds", i);
             }
             long v = 0;
-            for (int k = size - 1; k >= 0; k--) v = (v << 8) | (r.bytes()[(int) o + k] & 0xff);
-            int[] kv = bits.konst(v);
-            // Select on "offset == o" alone (as packetLoad does): the set would copy its constraints into the value.
-            out = out == null ? kv : bits.ite(bits.eq(offset, bits.konst(o)), kv, out);
+            for (int k2 = size - 1; k2 >= 0; k2--) v = (v << 8) | (r.bytes()[(int) o + k2] & 0xff);
+            m.merge(v, guards[k], bdd::or);
         }
-        return out == null ? bits.konst(0) : out;
+        // The loaded value as cases: each constant on the union of the guards of the offsets that hold it.
+        if (m.isEmpty()) return Val.scalar(bits.konst(0));
+        return fromMap(m);
     }
 
     private int[] packetLoad(int i, State s, int[] offset, int size) throws TvException {
@@ -827,12 +870,33 @@ final class Executor {
             Integer r = caseCondition(op, wide, a, b);
             if (r != null) return r;
         }
-        int[] x = a.bits(), y = b.bits();
         int width = wide ? 64 : 32;
+        if (a.kind == SCALAR && (a.hasCases() != b.hasCases())) {
+            // One side is a few constants (a value loaded from a table), the other a bit-vector (a header field):
+            // per case, the comparison of the field with a constant, under the case's guard. No circuit over the
+            // merged bits of the constants is built.
+            Val cv = a.hasCases() ? a : b;
+            long[] vs = cv.values();
+            int[] gs = cv.guards();
+            int[] other = (a.hasCases() ? b : a).bits();
+            if (!wide) other = bits.zext(other, 32);
+            int r = Bdd.FALSE;
+            for (int k = 0; k < vs.length; k++) {
+                int[] kv = bits.konst(wide ? vs[k] : vs[k] & 0xffffffffL);
+                int c = a.hasCases() ? compare(i, in, op, kv, other, width) : compare(i, in, op, other, kv, width);
+                r = bdd.or(r, bdd.and(gs[k], c));
+            }
+            return r;
+        }
+        int[] x = a.bits(), y = b.bits();
         if (!wide) {
             x = bits.zext(x, 32);
             y = bits.zext(y, 32);
         }
+        return compare(i, in, op, x, y, width);
+    }
+
+    private int compare(int i, Insn in, int op, int[] x, int[] y, int width) throws TvException {
         return switch (op) {
             case Op.JEQ -> bits.eq(x, y);
             case Op.JNE -> bdd.not(bits.eq(x, y));
