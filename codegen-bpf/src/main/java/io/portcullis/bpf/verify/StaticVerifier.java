@@ -39,15 +39,7 @@ public final class StaticVerifier {
 
     /** Verifies raw bytecode (little-endian, 8-byte slots). */
     public static Verification verify(byte[] code, ProgramType type) {
-        long t0 = System.nanoTime();
-        List<Insn> insns;
-        try {
-            insns = Decoder.decode(code);
-        } catch (IllegalArgumentException e) {
-            return new Verification(type, List.of(), code.length / 8,
-                    List.of(new Problem(-1, Reason.INVALID_INSN, e.getMessage())), 0, 0, 0, System.nanoTime() - t0, null);
-        }
-        return verify(insns, type);
+        return verify(code, type, io.portcullis.bpf.elf.ReadOnlyData.none());
     }
 
     public static Verification verify(List<Insn> insns, ProgramType type) {
