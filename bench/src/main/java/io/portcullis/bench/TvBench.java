@@ -30,11 +30,13 @@ public final class TvBench {
         byte[] elf = Files.readAllBytes(obj);
         int runs = args.length > 2 ? Integer.parseInt(args[2]) : 1;
         for (int i = 0; i < runs; i++) {
-            long t0 = System.nanoTime();
+            java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+            long t0 = System.nanoTime(), c0 = mx.getCurrentThreadCpuTime();
             TranslationValidator.Result r = TranslationValidator.validate(elf, p);
-            System.out.printf("run %d: %s in %.2f s, %s%n", i + 1, r.valid() ? "proven" : "NOT proven",
-                    (System.nanoTime() - t0) / 1e9, r.stats());
+            System.out.printf("run %d: %s in %.2f s (%.2f s CPU), %s%n", i + 1, r.valid() ? "proven" : "NOT proven",
+                    (System.nanoTime() - t0) / 1e9, (mx.getCurrentThreadCpuTime() - c0) / 1e9, r.stats());
             if (!r.valid()) System.out.println(r.problems().get(0).render());
+            System.out.println("prof " + java.util.Arrays.toString(io.portcullis.bpf.tv.TvProf.get()));
         }
     }
 }

@@ -116,6 +116,12 @@ public final class Atoms {
 
         public Builder prefix(Prefix p) { return addresses(AddrSet.of(p)); }
 
+        /** One boundary: an atom starts at {@code ip} (e.g. an interval start of a decision table). */
+        public Builder address(Ip ip) {
+            (ip.family() == Family.IPV4 ? v4 : v6).add(ip);
+            return this;
+        }
+
         public Builder ports(PortSet s) {
             for (PortSet.Range r : s.ranges()) ports(r.lo(), r.hi());
             return this;

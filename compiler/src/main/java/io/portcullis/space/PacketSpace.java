@@ -368,6 +368,51 @@ public final class PacketSpace {
         return (int) atoms.ports().startLo((int) Math.min(bits(b, base, portWidth), atoms.ports().count() - 1));
     }
 
+    /** Header fields other than the addresses, for {@link #range}. */
+    public enum Field {
+        /** The IP protocol (8 bits). */
+        PROTO,
+        /** The destination and source ports (with atoms: a port range must start and end at boundaries). */
+        DPORT, SPORT,
+        /** ICMP type and code as one 16-bit number, {@code type << 8 | code}. */
+        ICMP
+    }
+
+    /**
+     * Packets whose field {@code f} lies in {@code lo..hi}, for analyses that build sets from intervals of their own
+     * (translation validation reading decision tables). Nothing else of the packet is constrained; in particular a
+     * port range says nothing about the protocol.
+     */
+    public int range(Field f, long lo, long hi) {
+        return switch (f) {
+            case PROTO -> range(PROTO, 8, lo, hi);
+            case DPORT -> portRange(dportBase, (int) lo, (int) hi);
+            case SPORT -> portRange(sportBase, (int) lo, (int) hi);
+            case ICMP -> range(itypeBase, 16, lo, hi);
+        };
+    }
+
+    /** Non-first fragments. */
+    public int nonFirstFragment() { return bdd.ithVar(FRAG); }
+
+    /** Packets whose {@code established} bit (TCP ACK or RST) is set; meaningful for TCP whole packets only. */
+    public int established() { return bdd.ithVar(estBase); }
+
+    /**
+     * Packets of family {@code f} whose destination ({@code dst}) or source address lies from {@code (fh, fl)} to
+     * {@code (lh, ll)} (IPv4: {@code fl}, {@code ll} hold the address); with atoms, both ends must be boundaries.
+     */
+    public int addressRange(boolean dst, Family f, long fh, long fl, long lh, long ll) {
+        int base = dst ? dstBase : srcBase;
+        if (atoms != null) return bdd.and(family(f), atomRun(base, f, fh, fl, lh, ll));
+        if (f == Family.IPV4) return bdd.and(v4, range(base, 32, fl, ll));
+        int hiPart = Long.compareUnsigned(fh, lh) == 0 ? bdd.and(range(base, 64, fh, fh), range(base + 64, 64, fl, ll))
+                : bdd.or(bdd.or(bdd.and(range(base, 64, fh, fh), range(base + 64, 64, fl, -1L)),
+                        bdd.and(range(base, 64, lh, lh), range(base + 64, 64, 0, ll))),
+                        Long.compareUnsigned(fh + 1, lh) < 0 ? range(base, 64, fh + 1, lh - 1) : Bdd.FALSE);
+        return bdd.and(v6, hiPart);
+    }
+
     /** Convenience for callers that hold rule matches in order. */
     public int union(List<RuleMatch> ms) {
         int n = Bdd.FALSE;

@@ -23,6 +23,19 @@ final class Bits {
         return r;
     }
 
+    private final java.util.Map<Long, int[]> shared = new java.util.HashMap<>();
+
+    /** The constant {@code v}, one array per value: callers must not modify it. */
+    int[] shared(long v) {
+        int[] r = shared.get(v);
+        if (r == null) {
+            if (shared.size() > 1 << 16) shared.clear();
+            r = konst(v);
+            shared.put(v, r);
+        }
+        return r;
+    }
+
     /** The value when every bit is a constant, else null. */
     static Long constant(int[] x) {
         long v = 0;
@@ -141,6 +154,26 @@ final class Bits {
 
     /** Unsigned x < y. */
     int ult(int[] x, int[] y) {
+        Long ky = constant(y), kx = ky == null ? constant(x) : null;
+        if (ky != null || kx != null) {
+            // One side constant k: at each bit, from the least significant, x < k is (x_i = 0 and k_i = 1) or equal
+            // bits and the lower bits smaller, so one operation per bit.
+            int[] v = ky != null ? x : y;
+            long k = ky != null ? ky : kx;
+            int lt = Bdd.FALSE;
+            for (int i = 0; i < W; i++) {
+                boolean ki = ((k >>> i) & 1) != 0;
+                int p = v[i];
+                if (ky != null) {
+                    // v < k: k_i = 1 -> !p | lt; k_i = 0 -> !p & lt
+                    lt = ki ? b.or(b.not(p), lt) : b.diff(lt, p);
+                } else {
+                    // k < v: k_i = 0 -> p | lt; k_i = 1 -> p & lt
+                    lt = ki ? b.and(p, lt) : b.or(p, lt);
+                }
+            }
+            return lt;
+        }
         int lt = Bdd.FALSE;
         for (int i = 0; i < W; i++) {
             int p = x[i], q = y[i];

@@ -17,8 +17,14 @@ final class Executor {
     static final int SCALAR = 0, PKT = 1, CTX = 2, FP = 3;
     /** A pointer into read-only data: {@code off} is the region (section) index, the bits the offset into it. */
     static final int RO = 4;
+    /**
+     * A value that must not be used: a leftover of an earlier step of a table walk, replaced when the walk proof
+     * generalises a state ({@link WalkProof}). Moving or spilling it is fine; computing with it makes the program not
+     * analysable.
+     */
+    static final int POISON = 5;
     /** Offsets one read-only load may take over the frames reaching it (each gives a constant from the data). */
-    private static final int RO_CASES = 1 << 16;
+    private static final int RO_CASES = 1 << 18;
     private static final int STACK = 512;
     private static final boolean PROFILE = Boolean.getBoolean("portcullis.tv.profile");
 
@@ -48,6 +54,8 @@ final class Executor {
         private int[] guards;
         /** For a read-only data pointer: its offset as a scalar (kept as cases when it has them), or null. */
         private Val roOff;
+        /** Loaded from the child slots of decision-table nodes (a table walk's reference), or a copy of one. */
+        boolean ref;
 
         Val(int kind, int[] bits, long off) {
             this.kind = kind;
@@ -78,9 +86,24 @@ final class Executor {
 
         static Val scalar(int[] b) { return new Val(SCALAR, b, 0); }
 
+        private Val(int[] shared, long k) {
+            this.kind = SCALAR;
+            this.off = 0;
+            this.bits = shared;
+            this.values = new long[] {k};
+            this.guards = new int[] {Bdd.TRUE};
+            this.caseCount = 1;
+        }
+
+        /** The constant {@code k} (its bit array shared: never modified). */
+        static Val konst(Bits ops, long k) { return new Val(ops.shared(k), k); }
+
+        /** The value when this is a constant scalar, else null. */
+        Long constant() { return kind == SCALAR && caseCount == 1 && values != null ? values[0] : null; }
+
         /** The scalar that is {@code values[i]} on {@code guards[i]}. */
         static Val cases(Bits ops, long[] values, int[] guards) {
-            if (values.length == 1) return scalar(ops.konst(values[0]));
+            if (values.length == 1) return konst(ops, values[0]);
             return new Val(ops, values, guards);
         }
 
@@ -91,8 +114,13 @@ final class Executor {
             v.c = c;
             v.x = x;
             v.y = y;
+            v.ref = x.ref && y.ref;
             return v;
         }
+
+        private static final Val POISONED = new Val(POISON, null, 0);
+
+        static Val poison() { return POISONED; }
 
         int kind() { return kind; }
         long off() { return off; }
@@ -171,6 +199,14 @@ final class Executor {
         // One byte each: 8 bits, least significant first (int[]), or a merge not yet computed (Lazy); null = never written.
         Object[] stack = new Object[STACK];
         Val[] spill = new Val[STACK / 8]; // pointers spilled to aligned 8-byte slots
+        // For table programs (WalkProof): the walk the state belongs to (its first read-only load; -1 none), whether it
+        // loaded from a node's child slots, how many node headers it loaded and which (the last one; -2 several
+        // different), and which stack bytes it wrote (since the walk proof started the run).
+        int thread = -1;
+        boolean childLoaded;
+        int nodeLoads;
+        long node = -1;
+        long[] dirty = new long[STACK / 64];
 
         State copy(int newSet) {
             State s = new State();
@@ -179,9 +215,39 @@ final class Executor {
             s.r = r.clone();
             s.stack = stack.clone();
             s.spill = spill.clone();
+            s.thread = thread;
+            s.childLoaded = childLoaded;
+            s.nodeLoads = nodeLoads;
+            s.node = node;
+            s.dirty = dirty.clone();
             return s;
         }
+
+        boolean dirty(int i) { return (dirty[i >> 6] & (1L << (i & 63))) != 0; }
     }
+
+    /** Where a run from a given block stops: the block all its states have reached (merged into one) and accepted. */
+    interface Stop {
+        boolean stop(int block, State s) throws TvException;
+    }
+
+    /** Where a run that does not merge its states stops: every state at one block, all accepted together. */
+    interface StopAll {
+        boolean stop(int block, List<State> states) throws TvException;
+    }
+
+    /** Takes a state out of a whole-program run (phase 1 of a table program's proof): see {@link #handOff}. */
+    interface HandOff {
+        boolean take(int block, State s) throws TvException;
+    }
+
+    /** The block a run stopped at, and its one state there (or, for a run that does not merge, all of them). */
+    record Segment(int block, State state, List<State> states) {
+        Segment(int block, State state) { this(block, state, List.of(state)); }
+    }
+
+    /** The header fields, TCP flags and walk variables: what a field projection keeps. */
+    private int keptVars() { return fs.layoutVar; }
 
     /** What the program did with a set of inputs. */
     interface Listener {
@@ -194,10 +260,19 @@ final class Executor {
     private final Bits bits;
     private final Bdd bdd;
     private final int dataOff, dataEndOff, lenOff;
-    private final Listener listener;
+    private Listener listener;
+    static final long[] CONC = new long[2];
+
     private final long stateBudget;
     private List<Integer> trace;
     long statesRun, merges;
+    /** The decision tables of a table program (classifies read-only loads), or null. */
+    private Tables tables;
+    private HandOff handOff;
+    private int liveStates;
+    private int[] threadPending = new int[4];
+    private final java.util.Map<Long, Integer> threadIds = new java.util.HashMap<>();
+    private final java.util.Map<Long, Integer> threadStart = new java.util.HashMap<>();
 
     /** {@code lenOff}: where the context holds the packet's length ({@code __sk_buff.len}), or -1 (XDP: none). */
     Executor(Program prog, FrameSpace fs, int dataOff, int dataEndOff, int lenOff, Listener listener, long stateBudget) {
@@ -215,6 +290,19 @@ final class Executor {
     /** Records the blocks a run enters (meant for a run on a single input). */
     void trace(List<Integer> blocks) { this.trace = blocks; }
 
+    /** Classifies read-only loads against decoded decision tables (child slots, node headers). */
+    void tables(Tables t) { this.tables = t; }
+
+    /**
+     * In a whole-program run, a state that {@code h} takes is not run further: once every state of its walk (states
+     * with the same first read-only load) has reached one block and merged into it, the hook sees it there.
+     */
+    void handOff(HandOff h) { this.handOff = h; }
+
+    void listener(Listener l) { this.listener = l; }
+
+    Bits bits() { return bits; }
+
     void run(int inputs) throws TvException {
         int nb = prog.blockStart.length;
         @SuppressWarnings("unchecked")
@@ -223,13 +311,60 @@ final class Executor {
         init.set = inputs;
         init.r[1] = new Val(CTX, null, 0);
         init.r[10] = new Val(FP, null, 0);
-        pending[0] = new ArrayList<>(List.of(init));
-        for (int b : prog.topo) {
+        liveStates = 0;
+        add(pending, 0, init);
+        loop(0, pending, null, null);
+    }
+
+    /**
+     * Runs from block {@code start} with the one state {@code init} and stops at the first block that every state of
+     * the run has reached, merged into one state that {@code stop} accepts; null when every state exited first.
+     */
+    Segment runFrom(int start, State init, Stop stop) throws TvException {
+        @SuppressWarnings("unchecked")
+        List<State>[] pending = new List[prog.blockStart.length];
+        liveStates = 0;
+        add(pending, start, init);
+        return loop(prog.topoIndex[start], pending, stop, null);
+    }
+
+    /**
+     * As {@link #runFrom(int, State, Stop)}, but states are never merged: each follows its own path, on which every
+     * value is as concrete as the path makes it (a table walk's search from one node: one state per interval).
+     */
+    Segment runPaths(int start, State init, StopAll stop) throws TvException {
+        @SuppressWarnings("unchecked")
+        List<State>[] pending = new List[prog.blockStart.length];
+        liveStates = 0;
+        add(pending, start, init);
+        return loop(prog.topoIndex[start], pending, null, stop);
+    }
+
+    /** The start offset (region << 32 | offset) of the walk a state's thread number stands for. */
+    long threadStart(int thread) {
+        for (java.util.Map.Entry<Long, Integer> e : threadIds.entrySet()) if (e.getValue() == thread) return e.getKey();
+        return -1;
+    }
+
+    private Segment loop(int from, List<State>[] pending, Stop stop, StopAll stopAll) throws TvException {
+        for (int t = from; t < prog.topo.length; t++) {
+            int b = prog.topo[t];
             List<State> in = pending[b];
             pending[b] = null;
             if (in == null) continue;
-            for (State s : merge(in, prog.liveIn[b])) {
+            liveStates -= in.size();
+            for (State s : in) if (s.thread >= 0) threadPending[s.thread]--;
+            if (stopAll != null && liveStates == 0 && stopAll.stop(b, in)) return new Segment(b, in.get(0), in);
+            List<State> merged = stopAll != null ? in : merge(in, prog.liveIn[b]);
+            if (stop != null && liveStates == 0 && merged.size() == 1 && stop.stop(b, merged.get(0))) {
+                return new Segment(b, merged.get(0));
+            }
+            for (State s : merged) {
                 abstractFields(b, s);
+                if (handOff != null && s.thread >= 0 && threadPending[s.thread] == 0 && alone(merged, s)
+                        && handOff.take(b, s)) {
+                    continue;
+                }
                 if (++statesRun > stateBudget) {
                     throw new TvException("more than " + stateBudget + " symbolic states; the program is too large to validate", prog.blockStart[b]);
                 }
@@ -237,6 +372,12 @@ final class Executor {
                 runBlock(b, s, pending);
             }
         }
+        return null;
+    }
+
+    private static boolean alone(List<State> merged, State s) {
+        for (State o : merged) if (o != s && o.thread == s.thread) return false;
+        return true;
     }
 
     // ---- abstraction ----------------------------------------------------------------------------------------------
@@ -283,6 +424,7 @@ final class Executor {
     }
 
     private State tryMerge(State a, State b, int live) {
+        if (a.thread != b.thread) return null;
         for (int r = 0; r <= 10; r++) {
             if ((live & (1 << r)) == 0) continue;
             if (!compatible(a.r[r], b.r[r])) return null;
@@ -302,12 +444,18 @@ final class Executor {
         State m = new State();
         m.set = bdd.or(a.set, b.set);
         m.real = a.real;
+        m.thread = a.thread;
+        m.childLoaded = a.childLoaded || b.childLoaded;
+        m.nodeLoads = Math.max(a.nodeLoads, b.nodeLoads);
+        m.node = a.node == b.node ? a.node : -2;
+        for (int i = 0; i < m.dirty.length; i++) m.dirty[i] = a.dirty[i] | b.dirty[i];
         for (int r = 0; r <= 10; r++) {
             m.r[r] = (live & (1 << r)) == 0 ? null : join(c, a.r[r], b.r[r]);
         }
         for (int i = 0; i < STACK; i++) {
             Object x = a.stack[i], y = b.stack[i];
-            m.stack[i] = x == null ? y : y == null || x == y ? x : new Lazy(c, x, y);
+            m.stack[i] = x == null ? y : y == null || x == y ? x
+                    : x == POISON_BYTE || y == POISON_BYTE ? POISON_BYTE : new Lazy(c, x, y);
         }
         for (int i = 0; i < a.spill.length; i++) {
             m.spill[i] = a.spill[i] == null || b.spill[i] == null ? null : join(c, a.spill[i], b.spill[i]);
@@ -331,34 +479,54 @@ final class Executor {
         return a;
     }
 
-    private int[] projections = new int[0];
+    private final Memo projections = new Memo(), layoutProjections = new Memo();
 
-    private int[] layoutProjections = new int[0];
+    /**
+     * A memo table indexed by node (0: not known, else result + 1), with the node table's epoch of each entry: the walk
+     * proof releases nodes between runs, and an entry that names a released node is void (see {@link Bdd#stillValid}).
+     */
+    private final class Memo {
+        private int[] val = new int[0], epoch = new int[0];
+
+        int get(int n) {
+            if (n >= val.length || val[n] == 0) return -1;
+            int r = val[n] - 1;
+            return bdd.stillValid(Math.max(n, r), epoch[n]) ? r : -1;
+        }
+
+        void put(int n, int r) {
+            if (n >= val.length) {
+                int len = Math.max(n + 1, Math.max(1024, bdd.nodeCount() + bdd.nodeCount() / 2));
+                val = java.util.Arrays.copyOf(val, len);
+                epoch = java.util.Arrays.copyOf(epoch, len);
+            }
+            val[n] = r + 1;
+            epoch[n] = bdd.epoch();
+        }
+    }
 
     /** The set with the length and raw-byte variables quantified away. */
     private int layoutProjection(int n) {
         if (n == Bdd.FALSE || n == Bdd.TRUE) return n;
         if (bdd.var(n) >= fs.lenVar) return Bdd.TRUE;
-        if (n < layoutProjections.length && layoutProjections[n] != 0) return layoutProjections[n] - 1;
+        int known = layoutProjections.get(n);
+        if (known >= 0) return known;
         int r = bdd.mk(bdd.var(n), layoutProjection(bdd.low(n)), layoutProjection(bdd.high(n)));
-        layoutProjections = remember(layoutProjections, n, r);
+        layoutProjections.put(n, r);
         return r;
     }
 
-    /** Memo tables indexed by node (0: not known, else result + 1); node numbers only grow during a run. */
-    private int[] remember(int[] memo, int n, int r) {
-        if (n >= memo.length) memo = java.util.Arrays.copyOf(memo, Math.max(n + 1, Math.max(1024, bdd.nodeCount() + bdd.nodeCount() / 2)));
-        memo[n] = r + 1;
-        return memo;
-    }
-
-    /** The set with every variable past the packet fields (layout, length and raw-byte variables) quantified away. */
-    private int projection(int n) {
+    /**
+     * The set with every variable past the packet fields, the TCP flags and the walk variables (layout, length and
+     * raw-byte variables) quantified away.
+     */
+    int projection(int n) {
         if (n == Bdd.FALSE || n == Bdd.TRUE) return n;
-        if (bdd.var(n) >= fs.layoutVar) return Bdd.TRUE;
-        if (n < projections.length && projections[n] != 0) return projections[n] - 1;
+        if (bdd.var(n) >= keptVars()) return Bdd.TRUE;
+        int known = projections.get(n);
+        if (known >= 0) return known;
         int r = bdd.mk(bdd.var(n), projection(bdd.low(n)), projection(bdd.high(n)));
-        projections = remember(projections, n, r);
+        projections.put(n, r);
         return r;
     }
 
@@ -366,7 +534,10 @@ final class Executor {
      * A stack byte merged from two paths, computed only if it is read: the parser leaves many dead bytes on the
      * stack that differ between frame layouts, and merging them eagerly was most of the work.
      */
-    private static final class Lazy {
+    /** A stack byte that must not be read (see {@link #POISON}). */
+    static final Object POISON_BYTE = new Object();
+
+    static final class Lazy {
         final int c;
         Object x, y;
         int[] value;
@@ -379,10 +550,10 @@ final class Executor {
     }
 
     /** Byte {@code j} of a scalar stored whole: its bits are computed only if the byte is read on its own. */
-    private record ByteOf(Val v, int j) {}
+    record ByteOf(Val v, int j) {}
 
     /** The bits of a stack byte; a merge is computed once and kept (merges are shared between states). */
-    private int[] resolve(Object o) {
+    int[] resolve(Object o) {
         if (o instanceof int[] b) return b;
         if (o instanceof ByteOf r) {
             int[] b = new int[8];
@@ -406,6 +577,7 @@ final class Executor {
 
     private static boolean compatible(Val x, Val y) {
         if (x == null || y == null) return x == y;
+        if (x.kind == POISON || y.kind == POISON) return true;
         if (x.kind != y.kind) return false;
         if (x.kind == RO) return x.off == y.off;
         return x.kind == SCALAR || x.kind == PKT || x.off == y.off;
@@ -414,6 +586,7 @@ final class Executor {
     private Val join(int c, Val x, Val y) {
         if (x == null) return null;
         if (x == y) return x;
+        if (x.kind == POISON || y != null && y.kind == POISON) return Val.poison();
         if (x.kind == RO && y != null && y.kind == RO && x.off == y.off) {
             // Keep the offset's cases: the table walk's offsets are constants on each path.
             return Val.readOnly(Val.merged(bits, c, x.roOffset(), y.roOffset()), x.off);
@@ -454,7 +627,11 @@ final class Executor {
                     int cond = condition(i, in, s);
                     // A condition on more than the fields in an abstracted state: make the state exact first, so
                     // that only branches some input takes are followed.
-                    if (s.real != Bdd.TRUE && projection(cond) != cond) concretize(s);
+                    if (s.real != Bdd.TRUE && projection(cond) != cond) {
+                        if (s.thread >= 0) CONC[0]++;
+                        if (s.thread >= 0 && CONC[0] < 4 && Boolean.getBoolean("portcullis.tv.debug")) System.err.println("concretize at " + i + " " + Disassembler.format(in));
+                        concretize(s);
+                    }
                     int taken = bdd.and(s.set, cond), fall = bdd.diff(s.set, cond);
                     if (taken != Bdd.FALSE && fall != Bdd.FALSE) {
                         add(pending, prog.succ[b][0], s.copy(taken));
@@ -472,9 +649,14 @@ final class Executor {
         add(pending, prog.succ[b][0], s);
     }
 
-    private static void add(List<State>[] pending, int b, State s) {
+    private void add(List<State>[] pending, int b, State s) {
         if (pending[b] == null) pending[b] = new ArrayList<>();
         pending[b].add(s);
+        liveStates++;
+        if (s.thread >= 0) {
+            if (s.thread >= threadPending.length) threadPending = java.util.Arrays.copyOf(threadPending, 2 * s.thread + 2);
+            threadPending[s.thread]++;
+        }
     }
 
     private TvException unsupported(int i, Insn in) {
@@ -488,8 +670,18 @@ final class Executor {
         return v;
     }
 
-    private int[] scalar(int i, State s, int r) throws TvException {
+    /** A register operand that is computed with (not just moved): a leftover of an earlier walk step is refused. */
+    private Val use(int i, State s, int r) throws TvException {
         Val v = reg(i, s, r);
+        if (v.kind == POISON) {
+            throw new TvException("the program computes with r" + r + ", a value of an earlier step of the table walk "
+                    + "that the walk proof does not carry over", i);
+        }
+        return v;
+    }
+
+    private int[] scalar(int i, State s, int r) throws TvException {
+        Val v = use(i, s, r);
         if (v.kind != SCALAR) throw new TvException("r" + r + " holds a pointer where a number is expected", i);
         return v.bits();
     }
@@ -512,8 +704,25 @@ final class Executor {
         }
         Val srcVal;
         if (op == Op.NEG) srcVal = null;
-        else if (in.usesSrcReg()) srcVal = reg(i, s, in.src());
-        else srcVal = Val.scalar(bits.konst(wide ? in.imm32() : Integer.toUnsignedLong(in.imm32())));
+        else if (in.usesSrcReg()) srcVal = op == Op.MOV && wide && in.off() == 0 ? reg(i, s, in.src()) : use(i, s, in.src());
+        else srcVal = Val.konst(bits, wide ? in.imm32() : Integer.toUnsignedLong(in.imm32()));
+        // Constants (a table walk on one node is mostly constants): computed on numbers.
+        if (op != Op.MOV && op != Op.END && (in.off() == 0 || op != Op.DIV && op != Op.MOD)) {
+            Val dv = s.r[d];
+            Long kx = dv != null ? dv.constant() : null, ky = srcVal == null ? Long.valueOf(0) : srcVal.constant();
+            if (kx != null && ky != null) {
+                Long r = concrete(op, wide, kx, ky);
+                if (r != null) {
+                    s.r[d] = Val.konst(bits, r);
+                    return;
+                }
+            }
+        } else if (op == Op.MOV && srcVal.constant() != null && (in.off() == 0 || in.off() == 8 || in.off() == 16 || in.off() == 32)) {
+            long x = srcVal.constant();
+            if (in.off() != 0) x = x << (64 - in.off()) >> (64 - in.off());
+            s.r[d] = Val.konst(bits, wide ? x : x & 0xffffffffL);
+            return;
+        }
         if (op == Op.MOV) {
             if (wide && in.off() == 0) {
                 s.r[d] = srcVal;
@@ -535,7 +744,7 @@ final class Executor {
             s.r[d] = Val.scalar(wide ? x : bits.zext(x, 32));
             return;
         }
-        Val dst = reg(i, s, d);
+        Val dst = use(i, s, d);
         // Pointer arithmetic: packet pointer plus or minus a number, stack/ctx pointer plus a constant, pointer difference.
         if (dst.kind != SCALAR || srcVal != null && srcVal.kind != SCALAR) {
             s.r[d] = pointerArith(i, in, wide, op, dst, srcVal);
@@ -652,6 +861,8 @@ final class Executor {
         if (p.kind == PKT) return new Val(PKT, bits.add(p.bits(), delta), 0);
         if (p.kind == RO) {
             Val o = p.roOffset();
+            Long ko = o.constant(), kn = n.constant();
+            if (ko != null && kn != null) return Val.readOnly(Val.konst(bits, op == Op.SUB ? ko - kn : ko + kn), p.off);
             if (o.hasCases() && n.hasCases()) {
                 Val r = caseAlu(op, true, in, o, n);
                 if (r != null) return Val.readOnly(r, p.off);
@@ -699,7 +910,7 @@ final class Executor {
     private void load(int i, Insn in, State s) throws TvException {
         if (in.mode() != Op.MEM && in.mode() != Op.MEMSX) throw unsupported(i, in);
         int size = in.sizeBytes();
-        Val base = reg(i, s, in.src());
+        Val base = use(i, s, in.src());
         int d = in.dst();
         if (d > 9) throw new TvException("writes r" + d, i);
         Val v;
@@ -715,7 +926,7 @@ final class Executor {
                 else throw new TvException("context access at offset " + at + " (size " + size + ") is not modelled", i);
             }
             case FP -> v = stackLoad(i, s, base.off + in.off(), size);
-            case RO -> v = readOnlyLoad(i, s.set, (int) base.off, base.roOffset(), in.off(), size);
+            case RO -> v = readOnlyLoad(i, s, (int) base.off, base.roOffset(), in.off(), size);
             default -> throw new TvException("load through a number, not a pointer", i);
         }
         if (in.mode() == Op.MEMSX) {
@@ -729,11 +940,16 @@ final class Executor {
      * A load from read-only data: the offset takes one concrete value on each subset of the frames reaching it, and
      * each gives the constant stored there. A load at an offset outside the data is not analysed (never "proven").
      */
-    private Val readOnlyLoad(int i, int set, int region, Val base, long disp, int size) throws TvException {
+    private Val readOnlyLoad(int i, State s, int region, Val base, long disp, int size) throws TvException {
+        int set = s.set;
         io.portcullis.bpf.elf.ReadOnlyData.Region r = prog.data.regions().get(region);
         long[] offs;
         int[] guards;
-        if (base.hasCases()) {
+        Long kb = base.constant();
+        if (kb != null) {
+            offs = new long[] {kb + disp};
+            guards = new int[] {Bdd.TRUE};
+        } else if (base.hasCases()) {
             // The offset is already a list of constants with guard sets (a table walk): one constant per case.
             offs = base.values().clone();
             guards = base.guards();
@@ -751,10 +967,12 @@ final class Executor {
             }
         }
         java.util.TreeMap<Long, Integer> m = new java.util.TreeMap<>();
+        List<Long> read = new ArrayList<>();
         for (int k = 0; k < offs.length; k++) {
             long o = offs[k];
             // A case no input of the state takes does not read.
             if (!bdd.intersects(guards[k], set)) continue;
+            read.add(o);
             if (o < 0 || o + size > r.size()) {
                 throw new TvException("a " + size + "-byte read at offset " + o + " of read-only data '" + r.section()
                         + "' (" + r.size() + " bytes) is out of bounds", i);
@@ -763,9 +981,32 @@ final class Executor {
             for (int k2 = size - 1; k2 >= 0; k2--) v = (v << 8) | (r.bytes()[(int) o + k2] & 0xff);
             m.merge(v, guards[k], bdd::or);
         }
+        if (s.thread < 0 && !read.isEmpty()) {
+            long key = (long) region << 32 | read.get(0);
+            s.thread = threadIds.computeIfAbsent(key, k -> threadIds.size());
+        }
         // The loaded value as cases: each constant on the union of the guards of the offsets that hold it.
         if (m.isEmpty()) return Val.scalar(bits.konst(0));
-        return fromMap(m);
+        Val v = fromMap(m);
+        if (tables != null && !read.isEmpty()) {
+            String section = r.section();
+            boolean kids = size == 4, heads = size == 4;
+            for (long o : read) {
+                Tables.Slot k = tables.slot(section, o);
+                kids &= k == Tables.Slot.CHILD;
+                heads &= k == Tables.Slot.COUNT;
+            }
+            if (kids) {
+                v.ref = true; // a fresh value
+                s.childLoaded = true;
+            }
+            if (heads) {
+                s.nodeLoads++;
+                long n = read.size() == 1 ? tables.refAt(section, read.get(0)) : -2;
+                s.node = s.node == -1 || s.node == n ? n : -2;
+            }
+        }
+        return v;
     }
 
     private int[] packetLoad(int i, State s, int[] offset, int size) throws TvException {
@@ -811,6 +1052,10 @@ final class Executor {
             if (sp != null && sp.kind != SCALAR) throw new TvException("part of a spilled pointer is read", i);
             Object o = s.stack[idx + j];
             if (o == null) throw new TvException("stack fp" + (at + j) + " is read before it is written", i);
+            if (o == POISON_BYTE) {
+                throw new TvException("the program reads stack fp" + (at + j) + ", a value of an earlier step of the "
+                        + "table walk that the walk proof does not carry over", i);
+            }
             int[] b = resolve(o);
             s.stack[idx + j] = b;
             System.arraycopy(b, 0, v, 8 * j, 8);
@@ -820,7 +1065,7 @@ final class Executor {
 
     private void store(int i, Insn in, State s) throws TvException {
         if (in.mode() != Op.MEM) throw unsupported(i, in);
-        Val base = reg(i, s, in.dst());
+        Val base = use(i, s, in.dst());
         if (base.kind != FP) throw new TvException("a store that is not to the stack (only stack stores are modelled)", i);
         int size = in.sizeBytes();
         long at = base.off + in.off();
@@ -829,6 +1074,7 @@ final class Executor {
         for (int j = 0; j < size; j++) {
             s.spill[(idx + j) / 8] = null;
             s.stack[idx + j] = null;
+            s.dirty[(idx + j) >> 6] |= 1L << ((idx + j) & 63);
         }
         if (v.kind != SCALAR) {
             if (size != 8 || idx % 8 != 0) throw new TvException("a pointer is stored to the stack unaligned or partly", i);
@@ -852,9 +1098,24 @@ final class Executor {
 
     private int condition(int i, Insn in, State s) throws TvException {
         boolean wide = in.cls() == Op.JMP;
-        Val a = reg(i, s, in.dst());
-        Val b = in.usesSrcReg() ? reg(i, s, in.src()) : Val.scalar(bits.konst(in.imm32()));
+        Val a = use(i, s, in.dst());
+        Val b = in.usesSrcReg() ? use(i, s, in.src()) : Val.konst(bits, in.imm32());
         int op = in.op();
+        Long ka = a.constant(), kb = b.constant();
+        if (ka != null && kb != null && op != Op.JSET) {
+            boolean signed = op == Op.JSGT || op == Op.JSGE || op == Op.JSLT || op == Op.JSLE;
+            long x = key(ka, wide, signed), y = key(kb, wide, signed);
+            boolean r = switch (op) {
+                case Op.JEQ -> x == y;
+                case Op.JNE -> x != y;
+                case Op.JGT, Op.JSGT -> x > y;
+                case Op.JGE, Op.JSGE -> x >= y;
+                case Op.JLT, Op.JSLT -> x < y;
+                case Op.JLE, Op.JSLE -> x <= y;
+                default -> throw unsupported(i, in);
+            };
+            return r ? Bdd.TRUE : Bdd.FALSE;
+        }
         if (a.kind != b.kind) {
             Val num = a.kind == SCALAR ? a : b;
             Long k = num.kind == SCALAR ? Bits.constant(num.bits()) : null;
@@ -981,7 +1242,7 @@ final class Executor {
     }
 
     private void exit(int i, State s) throws TvException {
-        Val v0 = reg(i, s, 0);
+        Val v0 = use(i, s, 0);
         if (v0.kind == SCALAR && v0.hasCases()) {
             java.util.TreeMap<Long, Integer> m = new java.util.TreeMap<>();
             long[] vs = v0.values();

@@ -27,7 +27,15 @@ final class FrameSpace {
     final PacketSpace space;
     final Bdd bdd;
     final Bits bits;
-    final int k, flagsVar, layoutVar, lenVar, arbVar;
+    final int k, flagsVar, walkVar, layoutVar, lenVar, arbVar;
+    /**
+     * The walk proof's variables ({@link WalkProof}): a table reference {@code R} and a rule index {@code B} (the best
+     * rule so far), 32 bits each, placed after the packet fields so that the field projection keeps them. Order: the
+     * top three bits of B and of R, then the bits 28..0 of R and B interleaved, so that comparing a rule taken from R
+     * with B is a small diagram.
+     */
+    static final int WALK_BITS = 64;
+    final int[] walkRef, walkBest;
     /** Offsets {@code 0..maxLength-1} have byte variables; a read past them cannot be modelled. */
     final int maxLength;
     final int[] minterm;
@@ -48,11 +56,18 @@ final class FrameSpace {
         int max = 0;
         for (Layout l : layouts) max = Math.max(max, l.length());
         maxLength = max + PAST;
-        space = new PacketSpace(8 + k + LEN_BITS + IPLEN_BITS + 8 * maxLength);
+        space = new PacketSpace(8 + WALK_BITS + k + LEN_BITS + IPLEN_BITS + 8 * maxLength);
         bdd = space.bdd();
         bits = new Bits(bdd);
         flagsVar = PacketSpace.VARS;
-        layoutVar = flagsVar + 8;
+        walkVar = flagsVar + 8;
+        layoutVar = walkVar + WALK_BITS;
+        walkRef = bits.konst(0);
+        walkBest = bits.konst(0);
+        for (int b = 0; b < 32; b++) {
+            walkRef[b] = bdd.ithVar(walkBit(false, b));
+            walkBest[b] = bdd.ithVar(walkBit(true, b));
+        }
         lenVar = layoutVar + k;
         arbVar = lenVar + LEN_BITS + IPLEN_BITS;
         length = bits.konst(0);
@@ -94,6 +109,15 @@ final class FrameSpace {
         malformed = mal;
         nonIp = non;
     }
+
+    /** The variable of bit {@code b} (0 = least significant) of the walk's best rule ({@code best}) or reference. */
+    int walkBit(boolean best, int b) {
+        if (b >= 29) return walkVar + (best ? 0 : 3) + (31 - b);
+        return walkVar + 6 + 2 * (28 - b) + (best ? 1 : 0);
+    }
+
+    /** Whether variable {@code v} is one of the walk proof's. */
+    boolean isWalkVar(int v) { return v >= walkVar && v < layoutVar; }
 
     /** The variable of bit {@code b} (0 = least significant) of the frame length. */
     int lenBit(int b) { return b == LEN_BITS - 1 ? lenVar : lenVar + 1 + 2 * (IPLEN_BITS - 1 - b); }

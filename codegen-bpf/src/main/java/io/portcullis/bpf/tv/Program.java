@@ -17,6 +17,7 @@ final class Program {
     final int[] blockStart, blockEnd; // [start, end) instruction indices
     final int[][] succ;        // successor blocks; for a conditional jump: {taken, fall-through}
     final int[] topo;          // block indices, every block after its predecessors
+    final int[] topoIndex;     // block index -> position in topo (-1: unreachable)
     final int[] liveIn;        // bit mask of registers r0..r10 live at each block's entry
     /** What ld_imm64 instructions point into (.rodata* sections); none unless the object has read-only data. */
     io.portcullis.bpf.elf.ReadOnlyData data = io.portcullis.bpf.elf.ReadOnlyData.none();
@@ -82,7 +83,67 @@ final class Program {
             }
         }
         topo = topoOrder(nb);
+        topoIndex = new int[nb];
+        Arrays.fill(topoIndex, -1);
+        for (int t = 0; t < topo.length; t++) topoIndex[topo[t]] = t;
         liveIn = liveness(nb);
+    }
+
+    private int[] ipdom;
+
+    /**
+     * The immediate post-dominator of each block: the first block every path from it to an exit passes (-1: none but
+     * the exit itself). Computed on first use (Cooper, Harvey and Kennedy's iterative scheme on the reversed graph).
+     */
+    int[] postDominators() {
+        if (ipdom != null) return ipdom;
+        int nb = blockStart.length;
+        int exit = nb; // a virtual node after every exit
+        int[] rpo = new int[topo.length + 1]; // reverse postorder of the reversed graph: the exit, then blocks last first
+        int[] order = new int[nb + 1];
+        rpo[0] = exit;
+        for (int t = 0; t < topo.length; t++) rpo[t + 1] = topo[topo.length - 1 - t];
+        for (int k = 0; k < rpo.length; k++) order[rpo[k]] = k;
+        int[] idom = new int[nb + 1];
+        Arrays.fill(idom, -1);
+        idom[exit] = exit;
+        boolean changed = true;
+        while (changed) {
+            changed = false;
+            for (int k = 1; k < rpo.length; k++) {
+                int b = rpo[k];
+                int next = -1;
+                int[] ss = succ[b].length == 0 ? new int[] {exit} : succ[b];
+                for (int p : ss) {
+                    if (idom[p] < 0) continue;
+                    next = next < 0 ? p : intersect(p, next, idom, order);
+                }
+                if (next >= 0 && idom[b] != next) {
+                    idom[b] = next;
+                    changed = true;
+                }
+            }
+        }
+        int[] out = new int[nb];
+        for (int b = 0; b < nb; b++) out[b] = idom[b] == exit ? -1 : idom[b];
+        ipdom = out;
+        return out;
+    }
+
+    private static int intersect(int a, int b, int[] idom, int[] order) {
+        while (a != b) {
+            while (order[a] > order[b]) a = idom[a];
+            while (order[b] > order[a]) b = idom[b];
+        }
+        return a;
+    }
+
+    /** The blocks that post-dominate {@code b} (not b itself), nearest first. */
+    java.util.Set<Integer> postDominatorChain(int b) {
+        int[] pd = postDominators();
+        java.util.Set<Integer> out = new java.util.LinkedHashSet<>();
+        for (int x = pd[b]; x >= 0 && out.add(x); x = pd[x]) { }
+        return out;
     }
 
     private int[] topoOrder(int nb) throws TvException {

@@ -59,28 +59,26 @@ public final class TranslationValidator {
         }
     }
 
-    /** {@code layouts}: frame layouts quantified over; {@code states}: symbolic block executions; {@code millis}: wall time. */
-    public record Stats(int instructions, int layouts, long states, long merges, long millis) {}
+    /**
+     * {@code layouts}: frame layouts quantified over; {@code states}: symbolic block executions; {@code millis}: wall
+     * time; {@code tables}: for a table program, what the two-part proof read and did (null otherwise).
+     */
+    public record Stats(int instructions, int layouts, long states, long merges, long millis, String tables) {
+        public Stats(int instructions, int layouts, long states, long merges, long millis) {
+            this(instructions, layouts, states, merges, millis, null);
+        }
+    }
 
     public record Result(List<Problem> problems, Stats stats) {
         public boolean valid() { return problems.isEmpty(); }
     }
 
-    /** Validates the program of {@code elf} (section for the policy's target) against {@code policy}. */
+    /**
+     * Validates the program of {@code elf} (section for the policy's target) against {@code policy}. An object with
+     * decision tables ({@link Tables}) gets the two-part proof for table programs.
+     */
     public static Result validate(byte[] elf, ResolvedPolicy policy) {
-        List<Insn> insns;
-        io.portcullis.bpf.elf.ReadOnlyData data;
-        try {
-            ElfFile f = ElfFile.parse(elf);
-            ElfFile.Section sec = f.sectionHeader(policy.target().section()).orElseThrow(() -> new IllegalArgumentException(
-                    "the object has no program section '" + policy.target().section() + "'"));
-            insns = Decoder.decode(f.contents(sec));
-            data = io.portcullis.bpf.elf.ReadOnlyData.of(f, sec);
-        } catch (IllegalArgumentException e) {
-            return new Result(List.of(new Problem(Kind.UNSUPPORTED, -1, "cannot read the program: " + e.getMessage(),
-                    List.of())), new Stats(0, 0, 0, 0, 0));
-        }
-        return new Session(policy).validate(insns, data);
+        return new Session(policy).validate(elf);
     }
 
     /** Validates decoded instructions (as the target's program) against {@code policy}. */
@@ -95,9 +93,10 @@ public final class TranslationValidator {
     public static final class Session {
         private final ResolvedPolicy policy;
         private final FrameSpace fs;
-        private final int expectAllow;
+        /** The frames the policy allows in the frame space (bit-level), built on first need: table programs do without. */
+        private int expectAllow = -1;
         private final long allowCode, denyCode;
-        private final long setupMillis;
+        private long setupMillis;
         private boolean first = true;
 
         private final long nodeBudget;
@@ -111,19 +110,66 @@ public final class TranslationValidator {
             this.policy = policy;
             Target target = policy.target();
             fs = new FrameSpace(FrameModel.layouts(target.ethernet()));
-            Bdd bdd = fs.bdd;
-            PolicySets sets = new PolicySets(fs.space, policy);
-            int allowedPackets = bdd.and(fs.packets, sets.allowed());
-            expectAllow = policy.nonIp() == Action.ALLOW ? bdd.or(allowedPackets, fs.nonIp) : allowedPackets;
             allowCode = target.code(Action.ALLOW);
             denyCode = target.code(Action.DENY);
             setupMillis = ms(t0);
+        }
+
+        /** The policy's sets in the frame space; built below the first validation's mark, so they last. */
+        private int expectAllow() {
+            if (expectAllow < 0) {
+                long t0 = System.nanoTime();
+                Bdd bdd = fs.bdd;
+                PolicySets sets = new PolicySets(fs.space, policy);
+                int allowedPackets = bdd.and(fs.packets, sets.allowed());
+                expectAllow = policy.nonIp() == Action.ALLOW ? bdd.or(allowedPackets, fs.nonIp) : allowedPackets;
+                setupMillis += ms(t0);
+            }
+            return expectAllow;
+        }
+
+        /** The frames the policy allows, built now and not kept (for a table program that decides packets outside its tables). */
+        private int policyAllowed(Bdd bdd) {
+            if (expectAllow >= 0) return expectAllow;
+            PolicySets sets = new PolicySets(fs.space, policy);
+            int allowedPackets = bdd.and(fs.packets, sets.allowed());
+            return policy.nonIp() == Action.ALLOW ? bdd.or(allowedPackets, fs.nonIp) : allowedPackets;
+        }
+
+        /** Validates the program of an object: the two-part proof when it has decision tables, else as below. */
+        public Result validate(byte[] elf) {
+            List<Insn> insns;
+            io.portcullis.bpf.elf.ReadOnlyData data;
+            Tables tables;
+            try {
+                ElfFile f = ElfFile.parse(elf);
+                ElfFile.Section sec = f.sectionHeader(policy.target().section()).orElseThrow(() -> new IllegalArgumentException(
+                        "the object has no program section '" + policy.target().section() + "'"));
+                insns = Decoder.decode(f.contents(sec));
+                data = io.portcullis.bpf.elf.ReadOnlyData.of(f, sec);
+                tables = Tables.of(f, policy.rules().size());
+            } catch (IllegalArgumentException e) {
+                return new Result(List.of(new Problem(Kind.UNSUPPORTED, -1, "cannot read the program: " + e.getMessage(),
+                        List.of())), new Stats(0, 0, 0, 0, 0));
+            } catch (TvException e) {
+                return new Result(List.of(new Problem(Kind.UNSUPPORTED, -1, "translation validation cannot analyse the "
+                        + "program: " + e.getMessage(), List.of())), new Stats(0, 0, 0, 0, 0));
+            }
+            if (tables == null) return validate(insns, data);
+            int mark = fs.bdd.mark();
+            try {
+                return new TableProof(this, insns, data, tables).run();
+            } finally {
+                fs.bdd.release(mark);
+                fs.clearCaches();
+            }
         }
 
         public Result validate(List<Insn> insns) { return validate(insns, io.portcullis.bpf.elf.ReadOnlyData.none()); }
 
         /** Validates instructions whose ld_imm64 may point into read-only data ({@code data}, from the object). */
         public Result validate(List<Insn> insns, io.portcullis.bpf.elf.ReadOnlyData data) {
+            expectAllow();
             // Everything one validation adds to the node table is dropped afterwards (the frame space and the
             // policy's sets lie below the mark), so a session validating many programs stays small.
             int mark = fs.bdd.mark();
@@ -201,6 +247,168 @@ public final class TranslationValidator {
 
     private static long ms(long t0) { return (System.nanoTime() - t0) / 1_000_000; }
 
+    /**
+     * The two-part proof of a table program (README, "Translation validation"): the whole program runs symbolically as
+     * for inline code until each walk has taken its first step ({@link Executor#handOff}); the rest of each walk is
+     * proven against the tables segment by segment ({@link WalkProof}); the tables' meaning is compared with the
+     * policy in the atoms space ({@link TableSemantics}).
+     */
+    private static final class TableProof {
+        private final Session ss;
+        private final List<Insn> insns;
+        private final io.portcullis.bpf.elf.ReadOnlyData data;
+        private final Tables tables;
+
+        TableProof(Session ss, List<Insn> insns, io.portcullis.bpf.elf.ReadOnlyData data, Tables tables) {
+            this.ss = ss;
+            this.insns = insns;
+            this.data = data;
+            this.tables = tables;
+        }
+
+        Result run() {
+            long t0 = WalkProof.cpu() - (ss.first ? ss.setupMillis * 1_000_000 : 0);
+            ss.first = false;
+            FrameSpace fs = ss.fs;
+            Bdd bdd = fs.bdd;
+            ResolvedPolicy policy = ss.policy;
+            int layouts = fs.layouts.size();
+            Program prog;
+            try {
+                prog = new Program(insns);
+                prog.data = data;
+            } catch (TvException e) {
+                return new Result(List.of(unsupported(e, insns)), new Stats(insns.size(), layouts, 0, 0, ms(t0)));
+            }
+            List<long[]> exits = new ArrayList<>();
+            Map<Integer, int[]> oob = new LinkedHashMap<>();
+            Map<Integer, String> oobWhat = new LinkedHashMap<>();
+            Executor.Listener listener = new Executor.Listener() {
+                @Override public void exit(int insn, long value, int set) { exits.add(new long[] {insn, value, set}); }
+
+                @Override public void outOfBounds(int insn, int set, String what) {
+                    int[] acc = oob.computeIfAbsent(insn, i -> new int[] {Bdd.FALSE});
+                    acc[0] = bdd.or(acc[0], set);
+                    oobWhat.putIfAbsent(insn, what);
+                }
+            };
+            ContextOffsets ctx = ContextOffsets.of(policy.target());
+            Executor ex = new Executor(prog, fs, ctx.data, ctx.dataEnd, ctx.len, listener, 50L * STATE_BUDGET);
+            ex.tables(tables);
+            List<Object[]> taken = new ArrayList<>();
+            ex.handOff((b, s) -> {
+                if (!WalkProof.variableRef(prog, s, b)) return false;
+                taken.add(new Object[] {b, s});
+                return true;
+            });
+            Witnesses w = new Witnesses(fs, prog, ctx, policy, ss.allowCode, ss.denyCode);
+            List<Problem> problems = new ArrayList<>();
+            StringBuilder note = new StringBuilder();
+            long tWalk = 0, tMeaning = 0;
+            bdd.limitNodes((int) Math.min(Integer.MAX_VALUE - 1L, (long) bdd.nodeCount() + ss.nodeBudget));
+            TableSemantics sem = null;
+            try {
+                // The parser, the keys and each walk's first step, on every frame.
+                ex.run(fs.all);
+                long t1 = WalkProof.cpu();
+                int covered = Bdd.FALSE;
+                for (Object[] t : taken) {
+                    Executor.State s = (Executor.State) t[1];
+                    covered = bdd.or(covered, bdd.and(s.set, s.real));
+                }
+                int expectNonIp = policy.nonIp() == Action.ALLOW ? fs.nonIp : Bdd.FALSE;
+                int packetExits = Bdd.FALSE;
+                Map<Long, Integer> wrong = new LinkedHashMap<>();
+                for (long[] e : exits) {
+                    int set = (int) e[2];
+                    covered = bdd.or(covered, set);
+                    if (bdd.intersects(set, fs.packets)) packetExits = bdd.or(packetExits, set);
+                }
+                // Frames that leave before any walk: malformed and non-IP frames against their fixed verdicts, and any
+                // packet that gets a verdict outside the tables against the policy (whose sets are only built then).
+                int expectAllow = packetExits == Bdd.FALSE ? expectNonIp : ss.policyAllowed(bdd);
+                for (long[] e : exits) {
+                    int set = (int) e[2];
+                    long value = e[1];
+                    int bad = value == ss.allowCode ? bdd.diff(set, expectAllow)
+                            : value == ss.denyCode ? bdd.and(set, expectAllow) : set;
+                    if (bad != Bdd.FALSE) wrong.merge(e[0] << 32 | value, bad, bdd::or);
+                }
+                for (Map.Entry<Integer, int[]> e : oob.entrySet()) {
+                    if (problems.size() >= 3) break;
+                    problems.add(w.problem(Kind.OUT_OF_BOUNDS, e.getKey(), -1, e.getValue()[0], oobWhat.get(e.getKey())));
+                }
+                for (Map.Entry<Long, Integer> e : wrong.entrySet()) {
+                    if (problems.size() >= 5) break;
+                    problems.add(w.problem(Kind.MISMATCH, (int) (e.getKey() >>> 32), e.getKey() & 0xffffffffL, e.getValue(), null));
+                }
+                if (bdd.diff(fs.all, covered) != Bdd.FALSE && problems.isEmpty()) {
+                    problems.add(new Problem(Kind.UNSUPPORTED, -1, "internal error: some frames reach no exit", List.of()));
+                }
+                if (!problems.isEmpty()) return result(problems, prog, ex, t0, null);
+                // (b) The rest of each walk follows the tables.
+                Map<io.portcullis.ir.Family, WalkProof.Walk> walks = new java.util.TreeMap<>();
+                for (Object[] t : taken) {
+                    int b = (Integer) t[0];
+                    Executor.State s = (Executor.State) t[1];
+                    WalkProof wp = new WalkProof(prog, fs, ex, tables, ss.allowCode, ss.denyCode);
+                    try {
+                        WalkProof.Walk walk = wp.prove(b, s);
+                        if (walks.put(walk.family(), walk) != null) {
+                            throw new TvException("the program walks the " + walk.family() + " tables twice", prog.blockStart[b]);
+                        }
+                    } catch (WalkProof.FirstStepMismatch e) {
+                        Problem p = w.mismatchIn(e.bad, 8, null);
+                        problems.add(p != null ? p : new Problem(Kind.UNSUPPORTED, prog.blockStart[b],
+                                "translation validation cannot analyse the program: " + e.getMessage()
+                                + " (the verdicts agree on the frames tried)", List.of()));
+                        return result(problems, prog, ex, t0, null);
+                    }
+                }
+                long t2 = WalkProof.cpu();
+                tWalk = t2 - t1;
+                // (a) The tables' meaning is the policy's.
+                sem = new TableSemantics(policy, tables);
+                for (WalkProof.Walk walk : walks.values()) sem.graph(walk.family(), walk.roots());
+                sem.space();
+                sem.bdd().limitNodes((int) Math.min(Integer.MAX_VALUE - 1L, (long) sem.bdd().nodeCount() + ss.nodeBudget));
+                for (WalkProof.Walk walk : walks.values()) {
+                    for (TableSemantics.Finding f : sem.check(walk.family(), 5)) {
+                        if (f.mismatch()) {
+                            int frames = bdd.and(fs.packets, fs.space.packet(f.packet()));
+                            Problem p = w.mismatchIn(frames, 4, "tables: " + f.message());
+                            if (p != null) {
+                                problems.add(p);
+                                continue;
+                            }
+                        }
+                        problems.add(new Problem(Kind.UNSUPPORTED, -1, "translation validation cannot analyse the "
+                                + "program: " + f.message(), List.of()));
+                    }
+                    note.append(String.format("%s: %d groups, %d segments, %d node runs; ", walk.family(),
+                            walk.roots().size(), walk.segments(), walk.nodeRuns()));
+                }
+                tMeaning = WalkProof.cpu() - t2;
+                note.append(String.format("%d table nodes read, %d checks, %d atoms-space nodes; first part %d ms, walk %d ms, "
+                        + "tables vs policy %d ms", sem.nodes(io.portcullis.ir.Family.IPV4) + sem.nodes(io.portcullis.ir.Family.IPV6),
+                        sem.checks, sem.bdd().nodeCount(), (t1 - t0) / 1_000_000, tWalk / 1_000_000, tMeaning / 1_000_000));
+                return result(problems, prog, ex, t0, note.toString());
+            } catch (TvException e) {
+                return result(List.of(unsupported(e, insns)), prog, ex, t0, null);
+            } catch (Bdd.NodeLimitException e) {
+                TvException tooBig = new TvException("the program's values need " + e.getMessage() + " to represent", -1);
+                return result(List.of(unsupported(tooBig, insns)), prog, ex, t0, null);
+            } finally {
+                bdd.limitNodes(Integer.MAX_VALUE);
+            }
+        }
+
+        private Result result(List<Problem> problems, Program prog, Executor ex, long t0, String note) {
+            return new Result(List.copyOf(problems), new Stats(insns.size(), ss.fs.layouts.size(), ex.statesRun, ex.merges,
+                    ms(t0), note));
+        }
+    }
+
     private static Problem unsupported(TvException e, List<Insn> insns) {
         int slot = 0;
         for (int i = 0; i < e.insn() && i < insns.size(); i++) slot += insns.get(i).width();
@@ -238,9 +446,9 @@ public final class TranslationValidator {
             preference.sort(Comparator.comparingInt((Integer i) -> fs.layouts.get(i).length()));
         }
 
-        Problem problem(Kind kind, int insn, long value, int bad, String what) {
+        /** One frame of {@code bad}: a well-formed packet if any, the layout with the fewest fixed bytes, shortest. */
+        boolean[] pick(int bad) {
             Bdd bdd = fs.bdd;
-            // Prefer a well-formed packet, then the layout with the fewest fixed bytes, then the shortest frame.
             int s = bad;
             int wellFormed = bdd.and(bad, fs.packets);
             if (wellFormed != Bdd.FALSE) s = wellFormed;
@@ -254,7 +462,67 @@ public final class TranslationValidator {
             s = fs.shortest(s);
             Packet p = fs.space.witness(s);
             int withPacket = bdd.and(s, fs.space.packet(p));
-            boolean[] point = bdd.anySat(withPacket != Bdd.FALSE ? withPacket : s);
+            return bdd.anySat(withPacket != Bdd.FALSE ? withPacket : s);
+        }
+
+        /** The verdict code the reference semantics gives the frame of a point. */
+        long expectedCode(boolean[] point) {
+            Expect expect = fs.expectOf(point);
+            Action a = switch (expect) {
+                case PACKET -> Evaluator.evaluate(policy, fs.space.witness(fs.cube(point))).action();
+                case MALFORMED -> Action.DENY;
+                default -> policy.nonIp();
+            };
+            return a == Action.ALLOW ? allowCode : denyCode;
+        }
+
+        /** Runs the program on the frame of one point: {exit instruction, returned value}, or null. */
+        long[] runOn(boolean[] point) {
+            long[] out = new long[2];
+            boolean[] exited = new boolean[1];
+            Executor.Listener capture = new Executor.Listener() {
+                @Override public void exit(int insn, long value, int set) {
+                    out[0] = insn;
+                    out[1] = value;
+                    exited[0] = true;
+                }
+                @Override public void outOfBounds(int insn, int set, String what) { }
+            };
+            Executor ex = new Executor(prog, fs, ctx.data, ctx.dataEnd, ctx.len, capture, STATE_BUDGET);
+            try {
+                ex.run(fs.cube(point));
+            } catch (TvException e) {
+                return null;
+            }
+            return exited[0] ? out : null;
+        }
+
+        /**
+         * A mismatch on a frame of {@code frames}: up to {@code tries} frames are run; the first whose returned value is
+         * not the reference verdict is the witness. Null when none is found.
+         */
+        Problem mismatchIn(int frames, int tries, String note) {
+            Bdd bdd = fs.bdd;
+            int s = frames;
+            for (int t = 0; t < tries && s != Bdd.FALSE; t++) {
+                boolean[] point = pick(s);
+                long[] run = runOn(point);
+                if (run != null && run[1] != expectedCode(point)) {
+                    Problem p = problem(Kind.MISMATCH, (int) run[0], run[1], fs.cube(point), null);
+                    if (note == null) return p;
+                    List<String> d = new ArrayList<>(p.details());
+                    d.add(note);
+                    return new Problem(p.kind(), p.insn(), p.message(), List.copyOf(d));
+                }
+                s = bdd.diff(s, fs.cube(point));
+            }
+            return null;
+        }
+
+        Problem problem(Kind kind, int insn, long value, int bad, String what) {
+            Bdd bdd = fs.bdd;
+            // Prefer a well-formed packet, then the layout with the fewest fixed bytes, then the shortest frame.
+            boolean[] point = pick(bad);
             Layout layout = fs.layouts.get(fs.layoutOf(point));
             byte[] frame = fs.frameOf(point);
             Packet packet = fs.space.witness(fs.cube(point));

@@ -1,0 +1,443 @@
+package io.portcullis.bpf.tv;
+
+import io.portcullis.eval.Evaluator;
+import io.portcullis.ir.Action;
+import io.portcullis.ir.Family;
+import io.portcullis.ir.Packet;
+import io.portcullis.ir.ResolvedPolicy;
+import io.portcullis.ir.ResolvedRule;
+import io.portcullis.net.Ip;
+import io.portcullis.space.Atoms;
+import io.portcullis.space.Bdd;
+import io.portcullis.space.PacketSpace;
+import io.portcullis.space.RuleIndex;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Part (a) of a table program's proof: what the tables mean, compared with the policy exactly. Given the roots the walk
+ * proof found ({@link WalkProof}), the program gives every packet of a family the verdict byte of
+ * {@code min over groups g of rule(walk_g(p))}. That is the policy's verdict on every packet when, for every group and
+ * every leaf,
+ *
+ * <ol>
+ * <li>(A) the packets the group sends to rule r's leaf all match rule r, and</li>
+ * <li>(B) every packet that rule i matches is sent by some group to a rule with index at most i,</li>
+ * </ol>
+ *
+ * (then the smallest index over the groups is the first rule that matches, as in the policy) and the verdict byte of
+ * every rule that decides some packet, and of "no rule" when some packet matches no rule, is the rule's action. Both are
+ * checked in the packet-set engine's space with addresses and ports compressed to atoms ({@link Atoms}), whose
+ * boundaries are the policy's and every interval start of the tables, so every set is exact. (A) is built bottom-up from
+ * each leaf over the nodes that lead to it; (B) walks each rule's match down the groups that hold its leaf. Where either
+ * fails, concrete packets of the failing set are evaluated both ways: a packet whose verdicts differ is a mismatch;
+ * otherwise the proof is refused (the tables are not the policy's first-match function, even if no verdict difference was
+ * found).
+ */
+final class TableSemantics {
+    /** A packet on which the tables' verdict is not the policy's ({@code mismatch}), or a refusal. */
+    record Finding(boolean mismatch, String message, Packet packet) {}
+
+    /** One node under a context: IPv6 low-word nodes are read under the high word their parent fixed. */
+    private static final class VNode {
+        final int id;
+        final Tables.Node node; // null for a leaf
+        final long ctx;
+        final long rule;        // for a leaf: its rule index (the rule count for "no rule")
+        int[] kids;
+        int[] keysets;
+        int[] keyEpochs;
+        long minLeaf = Long.MAX_VALUE, maxLeaf = -1;
+        long groups;            // bit g: reachable from root g
+
+        VNode(int id, Tables.Node node, long ctx, long rule) {
+            this.id = id;
+            this.node = node;
+            this.ctx = ctx;
+            this.rule = rule;
+        }
+
+        boolean leaf() { return node == null; }
+    }
+
+    private final ResolvedPolicy policy;
+    private final Tables tables;
+    private final int n;
+    private PacketSpace space;
+    private Bdd bdd;
+    private final Map<Family, List<VNode>> graphs = new HashMap<>();
+    private final Map<Family, int[]> rootIds = new HashMap<>();
+    private final Map<Family, Map<Long, VNode>> leafByRule = new HashMap<>();
+    private final Map<Family, KeySets> keys = new HashMap<>();
+    long checks; // (A) edge steps and (B) node visits, for the statistics
+
+    TableSemantics(ResolvedPolicy policy, Tables tables) {
+        this.policy = policy;
+        this.tables = tables;
+        this.n = policy.rules().size();
+    }
+
+    /** Reads the nodes reachable from each family's roots; refuses what the atoms space cannot express. */
+    void graph(Family f, List<Long> roots) throws TvException {
+        List<VNode> all = new ArrayList<>();
+        Map<String, VNode> byKey = new HashMap<>();
+        Map<Long, VNode> leaves = new HashMap<>();
+        int[] rootIdx = new int[roots.size()];
+        for (int g = 0; g < roots.size(); g++) {
+            long r = roots.get(g);
+            if (!Tables.isLeaf(r) && f == Family.IPV6 && isLow(Tables.dim(r))) {
+                throw new TvException("a table root tests the low word of an address", -1);
+            }
+            rootIdx[g] = vnode(f, r, 0, all, byKey, leaves).id;
+        }
+        // Depth first from the roots; every node's children are read once.
+        java.util.ArrayDeque<VNode> work = new java.util.ArrayDeque<>();
+        for (int id : rootIdx) work.push(all.get(id));
+        boolean[] done = new boolean[0];
+        while (!work.isEmpty()) {
+            VNode x = work.pop();
+            if (x.leaf() || x.kids != null) continue;
+            Tables.Node nd = x.node;
+            x.kids = new int[nd.kids.length];
+            for (int k = 0; k < nd.kids.length; k++) {
+                long c = nd.kids[k];
+                long ctx = 0;
+                if (!Tables.isLeaf(c)) {
+                    Tables.Node m = tables.node(f, c);
+                    if (m == null) throw new TvException(nd + " has a child 0x" + Long.toHexString(c) + " that names no node", -1);
+                    if (m.dim <= nd.dim) throw new TvException(nd + " has a child that tests key " + m.dim + ", not a later key", -1);
+                    String d = m.defect();
+                    if (d != null) throw new TvException(m + " is not well formed: " + d, -1);
+                    if (f == Family.IPV6 && isLow(m.dim)) {
+                        if (nd.dim != m.dim - 1 || nd.starts[k] != nd.end(k)) {
+                            throw new TvException(m + " tests the low word of an address under more than one high word", -1);
+                        }
+                        ctx = nd.starts[k];
+                    }
+                }
+                VNode y = vnode(f, c, ctx, all, byKey, leaves);
+                x.kids[k] = y.id;
+                if (!y.leaf() && y.kids == null) work.push(y);
+            }
+        }
+        graphs.put(f, all);
+        rootIds.put(f, rootIdx);
+        leafByRule.put(f, leaves);
+        // Smallest and largest leaf under each node, and the groups that reach each node.
+        for (VNode x : all) if (x.leaf()) x.minLeaf = x.maxLeaf = x.rule;
+        List<VNode> byDim = new ArrayList<>(all);
+        byDim.sort((a, b) -> Integer.compare(dimOf(b), dimOf(a)));
+        for (VNode x : byDim) {
+            if (x.leaf()) continue;
+            for (int k : x.kids) {
+                VNode y = all.get(k);
+                x.minLeaf = Math.min(x.minLeaf, y.minLeaf);
+                x.maxLeaf = Math.max(x.maxLeaf, y.maxLeaf);
+            }
+        }
+        for (int g = 0; g < rootIdx.length; g++) all.get(rootIdx[g]).groups |= 1L << g;
+        byDim.sort((a, b) -> Integer.compare(dimOf(a), dimOf(b)));
+        for (VNode x : byDim) if (!x.leaf()) for (int k : x.kids) all.get(k).groups |= x.groups;
+    }
+
+    private static boolean isLow(int dim) { return dim == Tables.DST_LO || dim == Tables.SRC_LO; }
+
+    private static int dimOf(VNode x) { return x.leaf() ? Tables.LEAF : x.node.dim; }
+
+    private VNode vnode(Family f, long ref, long ctx, List<VNode> all, Map<String, VNode> byKey, Map<Long, VNode> leaves)
+            throws TvException {
+        if (Tables.isLeaf(ref)) {
+            long rule = tables.rule(ref);
+            VNode l = leaves.get(rule);
+            if (l == null) {
+                l = new VNode(all.size(), null, 0, rule);
+                all.add(l);
+                leaves.put(rule, l);
+            }
+            return l;
+        }
+        String key = ref + "/" + ctx;
+        VNode x = byKey.get(key);
+        if (x != null) return x;
+        Tables.Node nd = tables.node(f, ref);
+        if (nd == null) throw new TvException("reference 0x" + Long.toHexString(ref) + " names no " + f + " node", -1);
+        String d = nd.defect();
+        if (d != null) throw new TvException(nd + " is not well formed: " + d, -1);
+        x = new VNode(all.size(), nd, ctx, -1);
+        all.add(x);
+        byKey.put(key, x);
+        return x;
+    }
+
+    /** Builds the atoms space: the policy's boundaries and every interval start of the tables read so far. */
+    void space() {
+        Atoms.Builder b = Atoms.builder();
+        for (ResolvedRule r : policy.rules()) b.match(r.match());
+        for (Map.Entry<Family, List<VNode>> e : graphs.entrySet()) {
+            Family f = e.getKey();
+            for (VNode x : e.getValue()) {
+                if (x.leaf()) continue;
+                Tables.Node nd = x.node;
+                for (long s : nd.starts) {
+                    switch (nd.dim) {
+                        case Tables.DST_HI, Tables.SRC_HI -> b.address(f == Family.IPV4 ? Ip.v4(s) : Ip.v6(s, 0));
+                        case Tables.DST_LO, Tables.SRC_LO -> {
+                            if (f == Family.IPV6) b.address(Ip.v6(x.ctx, s));
+                        }
+                        case Tables.L4 -> b.ports((int) Math.min(s, 65535), 65535);
+                        case Tables.SPORT -> b.ports((int) (s & 0xffff), 65535);
+                        default -> { }
+                    }
+                }
+            }
+        }
+        space = PacketSpace.compressed(b);
+        bdd = space.bdd();
+        for (Family f : graphs.keySet()) keys.put(f, new KeySets(space, f));
+    }
+
+    Bdd bdd() { return bdd; }
+
+    PacketSpace packetSpace() { return space; }
+
+    /** The packets that reach interval {@code k} of {@code x}: built once and kept while the node table keeps it. */
+    private int keyset(Family f, VNode x, int k) {
+        if (x.keysets == null) {
+            x.keysets = new int[x.kids.length];
+            x.keyEpochs = new int[x.kids.length];
+            Arrays.fill(x.keysets, -1);
+        }
+        int s = x.keysets[k];
+        if (s >= 0 && bdd.stillValid(s, x.keyEpochs[k])) return s;
+        Tables.Node nd = x.node;
+        s = keys.get(f).set(nd.dim, nd.starts[k], nd.end(k), x.ctx);
+        x.keysets[k] = s;
+        x.keyEpochs[k] = bdd.epoch();
+        return s;
+    }
+
+    /** Nodes the checks may add before their scratch is dropped (cached key sets are rebuilt when needed). */
+    private static final int SCRATCH = 3_000_000;
+
+    /** Checks (A), (B) and the verdict bytes for family {@code f}; the findings, at most {@code max}. */
+    List<Finding> check(Family f, int max) {
+        List<Finding> out = new ArrayList<>();
+        List<VNode> all = graphs.get(f);
+        int[] roots = rootIds.get(f);
+        edges.clear(); // node ids are per family
+        int base = bdd.mark();
+        int fam = space.family(f);
+        int[][] parentsOf = parents(all);
+        // (A): from each leaf up, the packets that reach it without matching its rule.
+        for (VNode leaf : all) {
+            if (!leaf.leaf() || leaf.rule >= n) continue;
+            if (out.size() >= max) return out;
+            if (bdd.nodeCount() - base > SCRATCH) {
+                bdd.release(base);
+                fam = space.family(f);
+            }
+            int bad = bdd.diff(fam, space.match(policy.rules().get((int) leaf.rule).match()));
+            Map<Integer, Integer> badOf = new HashMap<>();
+            badOf.put(leaf.id, bad);
+            int found = Bdd.FALSE;
+            for (VNode x : ancestors(leaf, all, parentsOf)) {
+                int bx = badOf.getOrDefault(x.id, Bdd.FALSE);
+                if (bx == Bdd.FALSE) continue;
+                int[] ps = parentsOf[x.id];
+                for (int e = 0; e < ps.length; e++) {
+                    VNode p = all.get(ps[e]);
+                    checks++;
+                    int add = bdd.and(edge(f, p, x), bx);
+                    if (add != Bdd.FALSE) badOf.merge(p.id, add, bdd::or);
+                }
+            }
+            for (int r : roots) found = bdd.or(found, badOf.getOrDefault(r, Bdd.FALSE));
+            if (found != Bdd.FALSE) out.add(explain(f, true, (int) leaf.rule, found));
+        }
+        // (B): each rule's match, down the groups that hold its leaf first, then the others on what is left.
+        Map<Long, VNode> leaves = leafByRule.get(f);
+        for (int i = 0; i < n; i++) {
+            if (out.size() >= max) return out;
+            if (bdd.nodeCount() - base > SCRATCH) {
+                bdd.release(base);
+                fam = space.family(f);
+            }
+            int s = bdd.and(space.match(policy.rules().get(i).match()), fam);
+            if (s == Bdd.FALSE) continue;
+            VNode own = leaves.get((long) i);
+            if (own == null) {
+                // (B2) No group has rule i's leaf: then rule i must decide nothing (every packet it matches is matched by
+                // an earlier rule, which is then the first match and covered by (B1) for that rule).
+                s = decided(i, s);
+                if (s != Bdd.FALSE) out.add(explain(f, false, i, s));
+                continue;
+            }
+            // (B1) The groups with rule i's leaf send every packet rule i matches to rule i or an earlier one.
+            for (int g = 0; g < roots.length && s != Bdd.FALSE; g++) {
+                if ((own.groups & (1L << g)) != 0) s = bdd.diff(s, covered(f, all, all.get(roots[g]), s, i));
+            }
+            if (s != Bdd.FALSE) out.add(explain(f, false, i, s));
+        }
+        if (!out.isEmpty()) return out;
+        // The tables give the first matching rule; now the verdict bytes of the rules that decide packets.
+        for (int i = 0; i <= n && out.size() < max; i++) {
+            Action want = i < n ? policy.rules().get(i).action() : policy.defaultAction();
+            if (tables.allows(i) == (want == Action.ALLOW)) continue;
+            int decided = decided(f, i, space.family(f));
+            if (decided == Bdd.FALSE) continue;
+            Packet p = space.witness(decided);
+            out.add(new Finding(true, "the verdict table gives " + ruleName(i) + " the verdict "
+                    + (tables.allows(i) ? "allow" : "deny"), p));
+        }
+        bdd.release(base);
+        return out;
+    }
+
+    /** The packets of family {@code fam} that rule {@code i} decides (the default for i = n): matched by no earlier rule. */
+    private int decided(Family f, int i, int fam) {
+        int s = i < n ? bdd.and(space.match(policy.rules().get(i).match()), fam) : fam;
+        if (i < n) return decided(i, s);
+        for (int j = 0; j < i && s != Bdd.FALSE; j++) {
+            int m = space.match(policy.rules().get(j).match());
+            if (bdd.intersects(s, m)) s = bdd.diff(s, m);
+        }
+        return s;
+    }
+
+    private RuleIndex index;
+
+    /** The part of {@code s} (within rule i's match) that no earlier rule matches; earlier rules found by address. */
+    private int decided(int i, int s) {
+        if (index == null) {
+            index = new RuleIndex(n);
+            for (int j = 0; j < n; j++) index.add(j, policy.rules().get(j).match());
+        }
+        for (int j : index.overlapping(i)) {
+            if (j >= i || s == Bdd.FALSE) break;
+            int m = space.match(policy.rules().get(j).match());
+            if (bdd.intersects(s, m)) s = bdd.diff(s, m);
+        }
+        return s;
+    }
+
+    /** The part of {@code s} for which the walk from {@code x} reaches a rule with index at most {@code i}. */
+    private int covered(Family f, List<VNode> all, VNode x, int s, int i) {
+        checks++;
+        if (x.leaf()) return x.rule <= i && x.rule < n ? s : Bdd.FALSE;
+        if (x.maxLeaf <= i && x.maxLeaf < n) return s;
+        if (x.minLeaf > i || x.minLeaf >= n) return Bdd.FALSE;
+        int out = Bdd.FALSE;
+        int[] range = overlapping(f, x, i);
+        for (int k = range[0]; k <= range[1]; k++) {
+            int ks = keyset(f, x, k);
+            if (!bdd.intersects(s, ks)) continue;
+            int sk = bdd.and(s, ks);
+            out = bdd.or(out, covered(f, all, all.get(x.kids[k]), sk, i));
+        }
+        return out;
+    }
+
+    /**
+     * The intervals of {@code x} that rule {@code i}'s addresses can meet (a cheap filter for address keys; the exact
+     * test is the intersection with the set).
+     */
+    private int[] overlapping(Family f, VNode x, int i) {
+        Tables.Node nd = x.node;
+        int last = nd.starts.length - 1;
+        if (nd.dim != Tables.DST_HI && nd.dim != Tables.SRC_HI) return new int[] {0, last};
+        io.portcullis.ir.RuleMatch m = policy.rules().get(i).match();
+        io.portcullis.net.AddrSet a = nd.dim == Tables.DST_HI ? m.dst() : m.src();
+        if (a.isAll(f)) return new int[] {0, last};
+        List<long[]> runs = Atoms.runs(a, f);
+        if (runs.isEmpty()) return new int[] {0, -1};
+        long lo = f == Family.IPV4 ? runs.get(0)[1] : runs.get(0)[0];
+        long[] end = runs.get(runs.size() - 1);
+        long hi = f == Family.IPV4 ? end[3] : end[2];
+        return new int[] {nd.interval(lo), nd.interval(hi)};
+    }
+
+    /** The distinct parents of each node. */
+    private static int[][] parents(List<VNode> all) {
+        List<java.util.Set<Integer>> ps = new ArrayList<>();
+        for (int i = 0; i < all.size(); i++) ps.add(new java.util.LinkedHashSet<>());
+        for (VNode x : all) if (!x.leaf()) for (int k : x.kids) ps.get(k).add(x.id);
+        int[][] out = new int[all.size()][];
+        for (int i = 0; i < out.length; i++) out[i] = ps.get(i).stream().mapToInt(Integer::intValue).toArray();
+        return out;
+    }
+
+    private final Map<Long, int[]> edges = new HashMap<>(); // parent id << 32 | child id -> {set, epoch}
+
+    /** The packets that go from {@code p} to its child {@code x}: the union of the intervals that lead there. */
+    private int edge(Family f, VNode p, VNode x) {
+        long key = (long) p.id << 32 | x.id;
+        int[] e = edges.get(key);
+        if (e != null && bdd.stillValid(e[0], e[1])) return e[0];
+        int s = Bdd.FALSE;
+        for (int k = 0; k < p.kids.length; k++) if (p.kids[k] == x.id) s = bdd.or(s, keyset(f, p, k));
+        edges.put(key, new int[] {s, bdd.epoch()});
+        return s;
+    }
+
+    /** {@code leaf} and the nodes it is reachable from, children before parents. */
+    private static List<VNode> ancestors(VNode leaf, List<VNode> all, int[][] parents) {
+        java.util.Set<Integer> seen = new java.util.HashSet<>();
+        java.util.ArrayDeque<Integer> st = new java.util.ArrayDeque<>();
+        st.push(leaf.id);
+        seen.add(leaf.id);
+        List<VNode> out = new ArrayList<>();
+        while (!st.isEmpty()) {
+            int y = st.pop();
+            out.add(all.get(y));
+            for (int p : parents[y]) if (seen.add(p)) st.push(p);
+        }
+        out.sort((a, b) -> Integer.compare(dimOf(b), dimOf(a)));
+        return out;
+    }
+
+    /** Looks for a packet of a failing set on which the verdicts differ. */
+    private Finding explain(Family f, boolean a, int rule, int set) {
+        int s = set;
+        Packet first = null;
+        for (int tries = 0; tries < 8 && s != Bdd.FALSE; tries++) {
+            Packet p = space.witness(s);
+            if (p == null) break;
+            if (first == null) first = p;
+            Evaluator.Decision want = Evaluator.evaluate(policy, p);
+            long best = tableRule(f, p);
+            if (tables.allows(best) != (want.action() == Action.ALLOW)) {
+                return new Finding(true, "the tables send it to " + ruleName(best) + " where the policy decides by "
+                        + ruleName(want.ruleIndex() < 0 ? n : want.ruleIndex()), p);
+            }
+            s = bdd.diff(s, space.packet(p));
+        }
+        String what = a ? "the tables send packets to rule '" + policy.rules().get(rule).displayName()
+                + "' that it does not match" : "the tables do not send every packet that rule '"
+                + policy.rules().get(rule).displayName() + "' matches to that rule or an earlier one";
+        return new Finding(false, what + " (e.g. " + first + "); the verdicts agree on the packets tried, but the tables "
+                + "are not the policy's first-match function, so nothing is proven", first);
+    }
+
+    private String ruleName(long r) {
+        return r >= n ? "the default" : "rule '" + policy.rules().get((int) r).displayName() + "'";
+    }
+
+    /** The rule index the tables give a concrete packet: the smallest over the groups (the rule count for none). */
+    long tableRule(Family f, Packet p) {
+        long best = n;
+        int[] roots = rootIds.get(f);
+        List<VNode> all = graphs.get(f);
+        for (int r : roots) {
+            VNode x = all.get(r);
+            while (!x.leaf()) x = all.get(x.kids[x.node.interval(Tables.key(x.node.dim, p))]);
+            best = Math.min(best, x.rule);
+        }
+        return best;
+    }
+
+    /** Nodes read for a family (for the statistics). */
+    int nodes(Family f) { return graphs.containsKey(f) ? graphs.get(f).size() : 0; }
+}
