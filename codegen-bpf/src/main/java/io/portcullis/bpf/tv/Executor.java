@@ -86,17 +86,17 @@ final class Executor {
 
         static Val scalar(int[] b) { return new Val(SCALAR, b, 0); }
 
-        private Val(int[] shared, long k) {
+        private Val(Bits ops, long k) {
             this.kind = SCALAR;
             this.off = 0;
-            this.bits = shared;
+            this.ops = ops;
             this.values = new long[] {k};
             this.guards = new int[] {Bdd.TRUE};
             this.caseCount = 1;
         }
 
-        /** The constant {@code k} (its bit array shared: never modified). */
-        static Val konst(Bits ops, long k) { return new Val(ops.shared(k), k); }
+        /** The constant {@code k}; its bits are only made when asked for. */
+        static Val konst(Bits ops, long k) { return new Val(ops, k); }
 
         /** The value when this is a constant scalar, else null. */
         Long constant() { return kind == SCALAR && caseCount == 1 && values != null ? values[0] : null; }
@@ -137,6 +137,7 @@ final class Executor {
         Val roOffset() { return roOff != null ? roOff : scalar(bits()); }
 
         int[] bits() {
+            if (bits == null && caseCount == 1 && values != null && guards[0] == Bdd.TRUE) bits = ops.konst(values[0]);
             if (bits == null && roOff != null) bits = roOff.bits();
             if (bits == null && caseCount > 0) {
                 computeCases();
@@ -204,6 +205,11 @@ final class Executor {
         // different), and which stack bytes it wrote (since the walk proof started the run).
         int thread = -1;
         boolean childLoaded;
+        // A run with intervals (runPaths): the one value its unsigned compares with constants were about (null: none
+        // yet), their width, and the interval of that value this path is taken for.
+        Val key;
+        int keyWidth;
+        long keyLo, keyHi = -1L;
         int nodeLoads;
         long node = -1;
         long[] dirty = new long[STACK / 64];
@@ -220,6 +226,10 @@ final class Executor {
             s.nodeLoads = nodeLoads;
             s.node = node;
             s.dirty = dirty.clone();
+            s.key = key;
+            s.keyWidth = keyWidth;
+            s.keyLo = keyLo;
+            s.keyHi = keyHi;
             return s;
         }
 
@@ -261,7 +271,9 @@ final class Executor {
     private final Bdd bdd;
     private final int dataOff, dataEndOff, lenOff;
     private Listener listener;
-    static final long[] CONC = new long[2];
+    /** In a run of {@link #runPaths} with intervals: compares of one value with constants narrow an interval. */
+    private boolean intervals;
+    private int dbg;
 
     private final long stateBudget;
     private List<Integer> trace;
@@ -333,11 +345,93 @@ final class Executor {
      * value is as concrete as the path makes it (a table walk's search from one node: one state per interval).
      */
     Segment runPaths(int start, State init, StopAll stop) throws TvException {
+        return runPaths(start, init, stop, false);
+    }
+
+    /**
+     * As {@link #runPaths(int, State, StopAll)}; with {@code intervals}, an unsigned compare of a constant with a value
+     * that is not one (a search key) does not split the input set: each path keeps the interval of that value it is
+     * taken for ({@link State#key}). Every path's inputs are then its set and "the value lies in its interval".
+     */
+    Segment runPaths(int start, State init, StopAll stop, boolean intervals) throws TvException {
         @SuppressWarnings("unchecked")
         List<State>[] pending = new List[prog.blockStart.length];
         liveStates = 0;
         add(pending, start, init);
-        return loop(prog.topoIndex[start], pending, null, stop);
+        this.intervals = intervals;
+        try {
+            return loop(prog.topoIndex[start], pending, null, stop);
+        } finally {
+            this.intervals = false;
+        }
+    }
+
+    /** Splits by interval when the jump compares (unsigned) a constant with the path's key; false otherwise. */
+    private boolean intervalSplit(int i, Insn in, State s, int b, List<State>[] pending) throws TvException {
+        int op = in.op();
+        if (op != Op.JGT && op != Op.JGE && op != Op.JLT && op != Op.JLE) return false;
+        boolean wide = in.cls() == Op.JMP;
+        Val a = use(i, s, in.dst());
+        Val c = in.usesSrcReg() ? use(i, s, in.src()) : Val.konst(bits, in.imm32());
+        Long ka = a.constant(), kc = c.constant();
+        if ((ka == null) == (kc == null)) return false;
+        Val x = ka == null ? a : c;
+        if (x.kind != SCALAR || x.hasCases()) return false;
+        int width = wide ? 64 : 32;
+        if (s.key == null) {
+            s.key = x;
+            s.keyWidth = width;
+            s.keyLo = 0;
+            s.keyHi = wide ? -1L : 0xffffffffL;
+        } else if (s.keyWidth != width || s.key != x && !java.util.Arrays.equals(s.key.bits(), x.bits())) {
+            if (dbg++ < 5 && Boolean.getBoolean("portcullis.tv.debug")) System.err.println("interval refused at " + i + " " + Disassembler.format(in) + " width " + s.keyWidth + "/" + width);
+            return false;
+        }
+        long k = wide ? (ka != null ? ka : kc) : (ka != null ? ka : kc) & 0xffffffffL;
+        // Normalise to "x OP k": with the constant on the left the comparison turns around.
+        int o = op;
+        if (ka != null) o = op == Op.JGT ? Op.JLT : op == Op.JGE ? Op.JLE : op == Op.JLT ? Op.JGT : Op.JGE;
+        // The values of x that take the jump: x > k, x >= k, x < k or x <= k, as one interval [tl, th].
+        long tl, th;
+        long max = wide ? -1L : 0xffffffffL;
+        switch (o) {
+            case Op.JGT -> { if (k == max) { tl = 1; th = 0; } else { tl = k + 1; th = max; } }
+            case Op.JGE -> { tl = k; th = max; }
+            case Op.JLT -> { if (k == 0) { tl = 1; th = 0; } else { tl = 0; th = k - 1; } }
+            default -> { tl = 0; th = k; }
+        }
+        long lo = s.keyLo, hi = s.keyHi;
+        // taken: [max(lo, tl), min(hi, th)]; not taken: the rest of [lo, hi] (one interval, as [tl, th] touches an end).
+        long a0 = Long.compareUnsigned(lo, tl) >= 0 ? lo : tl, a1 = Long.compareUnsigned(hi, th) <= 0 ? hi : th;
+        boolean takenOk = Long.compareUnsigned(tl, th) <= 0 && Long.compareUnsigned(a0, a1) <= 0;
+        long f0, f1;
+        boolean fallOk;
+        if (tl == 0 && Long.compareUnsigned(th, max) < 0) { // taken is [0, th]: fall is [th + 1, max] within [lo, hi]
+            f0 = Long.compareUnsigned(lo, th + 1) >= 0 ? lo : th + 1;
+            f1 = hi;
+        } else if (Long.compareUnsigned(tl, th) > 0) { // never taken
+            f0 = lo;
+            f1 = hi;
+        } else if (tl != 0) { // taken is [tl, max]: fall is [0, tl - 1]
+            f0 = lo;
+            f1 = Long.compareUnsigned(hi, tl - 1) <= 0 ? hi : tl - 1;
+        } else { // always taken
+            f0 = 1;
+            f1 = 0;
+        }
+        fallOk = Long.compareUnsigned(f0, f1) <= 0;
+        if (takenOk) {
+            State t = fallOk ? s.copy(s.set) : s;
+            t.keyLo = a0;
+            t.keyHi = a1;
+            add(pending, prog.succ[b][0], t);
+        }
+        if (fallOk) {
+            s.keyLo = f0;
+            s.keyHi = f1;
+            add(pending, prog.succ[b][1], s);
+        }
+        return true;
     }
 
     /** The start offset (region << 32 | offset) of the walk a state's thread number stands for. */
@@ -607,7 +701,7 @@ final class Executor {
                 case Op.ALU, Op.ALU64 -> alu(i, in, s);
                 case Op.LD -> {
                     if (in.opcode() != Op.LD_IMM64 || in.src() != 0) throw unsupported(i, in);
-                    io.portcullis.bpf.elf.ReadOnlyData.Ref ref = prog.data.at(prog.slot[i]);
+                    io.portcullis.bpf.elf.ReadOnlyData.Ref ref = prog.readOnlyRef(i);
                     s.r[in.dst()] = ref != null ? Val.readOnly(Val.scalar(bits.konst(ref.offset())), ref.region())
                             : Val.scalar(bits.konst(in.imm()));
                 }
@@ -624,15 +718,16 @@ final class Executor {
                         add(pending, prog.succ[b][0], s);
                         return;
                     }
+                    if (intervals && intervalSplit(i, in, s, b, pending)) return;
                     int cond = condition(i, in, s);
                     // A condition on more than the fields in an abstracted state: make the state exact first, so
                     // that only branches some input takes are followed.
-                    if (s.real != Bdd.TRUE && projection(cond) != cond) {
-                        if (s.thread >= 0) CONC[0]++;
-                        if (s.thread >= 0 && CONC[0] < 4 && Boolean.getBoolean("portcullis.tv.debug")) System.err.println("concretize at " + i + " " + Disassembler.format(in));
-                        concretize(s);
-                    }
+                    if (s.real != Bdd.TRUE && projection(cond) != cond) concretize(s);
                     int taken = bdd.and(s.set, cond), fall = bdd.diff(s.set, cond);
+                    if (intervals && taken != Bdd.FALSE && fall != Bdd.FALSE && dbg++ < 5 && Boolean.getBoolean("portcullis.tv.debug")) {
+                        Val a = s.r[in.dst()], c2 = in.usesSrcReg() ? s.r[in.src()] : null;
+                        System.err.println("split " + i + " " + Disassembler.format(in) + " a=" + (a == null ? null : a.kind + "/" + a.caseCount + "/" + a.constant()) + " c=" + (c2 == null ? "imm" : c2.kind + "/" + c2.caseCount + "/" + c2.constant()));
+                    }
                     if (taken != Bdd.FALSE && fall != Bdd.FALSE) {
                         add(pending, prog.succ[b][0], s.copy(taken));
                         add(pending, prog.succ[b][1], s.copy(fall));

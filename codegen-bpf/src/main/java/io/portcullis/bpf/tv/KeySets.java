@@ -36,12 +36,68 @@ final class KeySets {
         this.family = family;
         this.bitLevel = s.atoms() == null;
         nonFrag = bdd.not(s.nonFirstFragment());
-        int tcp = s.range(Field.PROTO, ProtoClause.TCP, ProtoClause.TCP);
-        tcpUdp = bdd.or(tcp, s.range(Field.PROTO, ProtoClause.UDP, ProtoClause.UDP));
+        int tcp = range(Field.PROTO, ProtoClause.TCP, ProtoClause.TCP);
+        tcpUdp = bdd.or(tcp, range(Field.PROTO, ProtoClause.UDP, ProtoClause.UDP));
         int ic = family == Family.IPV4 ? ProtoClause.ICMP : ProtoClause.ICMPV6;
-        icmp = bdd.and(s.range(Field.PROTO, ic, ic), nonFrag);
+        icmp = bdd.and(range(Field.PROTO, ic, ic), nonFrag);
         hasPorts = bdd.and(tcpUdp, nonFrag);
         tcpEst = bdd.and(tcp, s.established());
+    }
+
+    int hasPorts() { return hasPorts; }
+
+    int icmp() { return icmp; }
+
+    int tcpEst() { return tcpEst; }
+
+    private final java.util.Map<String, int[]> cache = new java.util.HashMap<>();
+
+    /** As {@link #set}, remembered while the node table keeps the result. */
+    int cached(int dim, long lo, long hi, long ctx) {
+        String key = dim + ":" + lo + ":" + hi + ":" + ctx;
+        int[] e = cache.get(key);
+        if (e != null && bdd.stillValid(e[0], e[1])) return e[0];
+        int r = set(dim, lo, hi, ctx);
+        cache.put(key, new int[] {r, bdd.epoch()});
+        return r;
+    }
+
+    /** A field range: built directly (no intermediate sets) in the bit-level space. */
+    private int range(Field f, long lo, long hi) {
+        if (!bitLevel) return s.range(f, lo, hi);
+        return switch (f) {
+            case PROTO -> interval(PacketSpace.PROTO, 8, lo, hi);
+            case DPORT -> interval(PacketSpace.DPORT, 16, lo, hi);
+            case SPORT -> interval(PacketSpace.SPORT, 16, lo, hi);
+            case ICMP -> interval(PacketSpace.ITYPE, 16, lo, hi);
+        };
+    }
+
+    /**
+     * {@code lo <= x <= hi} for the {@code width} variables from {@code base} (most significant first), built from the
+     * least significant bit up with one node per (bit, still tight to lo, still tight to hi): no set operations.
+     */
+    private int interval(int base, int width, long lo, long hi) {
+        if (Long.compareUnsigned(lo, hi) > 0) return Bdd.FALSE;
+        // n[tl][th]: the set of the lower bits given whether the higher bits so far equal lo's (tl) and hi's (th).
+        int[][] n = {{Bdd.TRUE, Bdd.TRUE}, {Bdd.TRUE, Bdd.TRUE}};
+        for (int i = 0; i < width; i++) {
+            int var = base + width - 1 - i;
+            boolean lb = ((lo >>> i) & 1) != 0, hb = ((hi >>> i) & 1) != 0;
+            int[][] m = new int[2][2];
+            for (int tl = 0; tl < 2; tl++) {
+                for (int th = 0; th < 2; th++) {
+                    int[] kid = new int[2];
+                    for (int b = 0; b < 2; b++) {
+                        boolean ok = (tl == 0 || b >= (lb ? 1 : 0)) && (th == 0 || b <= (hb ? 1 : 0));
+                        kid[b] = !ok ? Bdd.FALSE : n[tl == 1 && b == (lb ? 1 : 0) ? 1 : 0][th == 1 && b == (hb ? 1 : 0) ? 1 : 0];
+                    }
+                    m[tl][th] = bdd.mk(var, kid[0], kid[1]);
+                }
+            }
+            n = m;
+        }
+        return n[1][1];
     }
 
     /**
@@ -61,35 +117,25 @@ final class KeySets {
     private int address(boolean dst, boolean low, long lo, long hi, long ctx) {
         if (family == Family.IPV4) {
             if (low) return lo == 0 ? Bdd.TRUE : Bdd.FALSE;
+            if (bitLevel) return interval(dst ? PacketSpace.DST : PacketSpace.SRC, 32, lo, hi);
             return s.addressRange(dst, family, 0, lo, 0, hi);
         }
-        if (bitLevel) return word((dst ? PacketSpace.DST : PacketSpace.SRC) + (low ? 64 : 0), lo, hi);
+        if (bitLevel) return interval((dst ? PacketSpace.DST : PacketSpace.SRC) + (low ? 64 : 0), 64, lo, hi);
         if (!low) return s.addressRange(dst, family, lo, 0, hi, -1L);
         return s.addressRange(dst, family, ctx, lo, ctx, hi);
     }
 
-    /** lo <= word <= hi for the 64 bit-level variables from {@code base} (most significant first). */
-    private int word(int base, long lo, long hi) {
-        int le = Bdd.TRUE, ge = Bdd.TRUE;
-        for (int i = 63; i >= 0; i--) {
-            boolean hb = ((hi >>> (63 - i)) & 1) != 0, lb = ((lo >>> (63 - i)) & 1) != 0;
-            le = hb ? bdd.mk(base + i, Bdd.TRUE, le) : bdd.mk(base + i, le, Bdd.FALSE);
-            ge = lb ? bdd.mk(base + i, Bdd.FALSE, ge) : bdd.mk(base + i, ge, Bdd.TRUE);
-        }
-        return bdd.and(ge, le);
-    }
-
     private int proto(long lo, long hi) {
         int r = Bdd.FALSE;
-        if (lo <= 255) r = bdd.and(s.range(Field.PROTO, lo, Math.min(hi, 255)), nonFrag);
-        if (hi >= 256) r = bdd.or(r, bdd.diff(s.range(Field.PROTO, Math.max(lo, 256) - 256, hi - 256), nonFrag));
+        if (lo <= 255) r = bdd.and(range(Field.PROTO, lo, Math.min(hi, 255)), nonFrag);
+        if (hi >= 256) r = bdd.or(r, bdd.diff(range(Field.PROTO, Math.max(lo, 256) - 256, hi - 256), nonFrag));
         return r;
     }
 
     private int l4(long lo, long hi) {
         hi = Math.min(hi, 65535);
-        int ports = bdd.and(hasPorts, s.range(Field.DPORT, lo, hi));
-        int types = bdd.and(icmp, s.range(Field.ICMP, lo, hi));
+        int ports = bdd.and(hasPorts, range(Field.DPORT, lo, hi));
+        int types = bdd.and(icmp, range(Field.ICMP, lo, hi));
         int r = bdd.or(ports, types);
         if (lo == 0) r = bdd.or(r, bdd.diff(bdd.not(hasPorts), icmp));
         return r;
@@ -97,8 +143,8 @@ final class KeySets {
 
     private int sport(long lo, long hi) {
         int r = Bdd.FALSE;
-        if (lo <= 65535) r = bdd.diff(s.range(Field.SPORT, lo, Math.min(hi, 65535)), tcpEst);
-        if (hi >= 65536) r = bdd.or(r, bdd.and(s.range(Field.SPORT, Math.max(lo, 65536) - 65536, hi - 65536), tcpEst));
+        if (lo <= 65535) r = bdd.diff(range(Field.SPORT, lo, Math.min(hi, 65535)), tcpEst);
+        if (hi >= 65536) r = bdd.or(r, bdd.and(range(Field.SPORT, Math.max(lo, 65536) - 65536, hi - 65536), tcpEst));
         r = bdd.and(r, hasPorts);
         if (lo == 0) r = bdd.or(r, bdd.not(hasPorts));
         return r;

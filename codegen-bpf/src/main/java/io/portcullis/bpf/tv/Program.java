@@ -21,6 +21,18 @@ final class Program {
     final int[] liveIn;        // bit mask of registers r0..r10 live at each block's entry
     /** What ld_imm64 instructions point into (.rodata* sections); none unless the object has read-only data. */
     io.portcullis.bpf.elf.ReadOnlyData data = io.portcullis.bpf.elf.ReadOnlyData.none();
+    private io.portcullis.bpf.elf.ReadOnlyData.Ref[] refs;
+    private io.portcullis.bpf.elf.ReadOnlyData refsOf;
+
+    /** The read-only data the ld_imm64 at instruction {@code i} points into, or null (looked up once per program). */
+    io.portcullis.bpf.elf.ReadOnlyData.Ref readOnlyRef(int i) {
+        if (refsOf != data) {
+            refs = new io.portcullis.bpf.elf.ReadOnlyData.Ref[insns.size()];
+            for (int k = 0; k < refs.length; k++) refs[k] = data.at(slot[k]);
+            refsOf = data;
+        }
+        return refs[i];
+    }
 
     Program(List<Insn> insns) throws TvException {
         this.insns = List.copyOf(insns);

@@ -231,6 +231,7 @@ final class TableSemantics {
         int base = bdd.mark();
         int fam = space.family(f);
         int[][] parentsOf = parents(all);
+        long c0 = WalkProof.cpu();
         // (A): from each leaf up, the packets that reach it without matching its rule.
         for (VNode leaf : all) {
             if (!leaf.leaf() || leaf.rule >= n) continue;
@@ -257,6 +258,8 @@ final class TableSemantics {
             for (int r : roots) found = bdd.or(found, badOf.getOrDefault(r, Bdd.FALSE));
             if (found != Bdd.FALSE) out.add(explain(f, true, (int) leaf.rule, found));
         }
+        long c1 = WalkProof.cpu();
+        long b2 = 0;
         // (B): each rule's match, down the groups that hold its leaf first, then the others on what is left.
         Map<Long, VNode> leaves = leafByRule.get(f);
         for (int i = 0; i < n; i++) {
@@ -271,7 +274,9 @@ final class TableSemantics {
             if (own == null) {
                 // (B2) No group has rule i's leaf: then rule i must decide nothing (every packet it matches is matched by
                 // an earlier rule, which is then the first match and covered by (B1) for that rule).
+                long q = WalkProof.cpu();
                 s = decided(i, s);
+                b2 += WalkProof.cpu() - q;
                 if (s != Bdd.FALSE) out.add(explain(f, false, i, s));
                 continue;
             }
@@ -281,6 +286,7 @@ final class TableSemantics {
             }
             if (s != Bdd.FALSE) out.add(explain(f, false, i, s));
         }
+        if (Boolean.getBoolean("portcullis.tv.debug")) System.err.println("debug sem " + f + ": A " + (c1 - c0) / 1000000 + " ms, B " + (WalkProof.cpu() - c1) / 1000000 + " ms of which B2 " + b2 / 1000000 + " ms, nodes " + bdd.nodeCount());
         if (!out.isEmpty()) return out;
         // The tables give the first matching rule; now the verdict bytes of the rules that decide packets.
         for (int i = 0; i <= n && out.size() < max; i++) {
@@ -323,19 +329,31 @@ final class TableSemantics {
         return s;
     }
 
-    /** The part of {@code s} for which the walk from {@code x} reaches a rule with index at most {@code i}. */
+    /**
+     * The part of {@code s} for which the walk from {@code x} reaches a rule with index at most {@code i}. The intervals
+     * that lead to one child are taken together ({@link #edge}): nodes share children, so there are far fewer children
+     * than intervals.
+     */
     private int covered(Family f, List<VNode> all, VNode x, int s, int i) {
         checks++;
         if (x.leaf()) return x.rule <= i && x.rule < n ? s : Bdd.FALSE;
         if (x.maxLeaf <= i && x.maxLeaf < n) return s;
         if (x.minLeaf > i || x.minLeaf >= n) return Bdd.FALSE;
-        int out = Bdd.FALSE;
         int[] range = overlapping(f, x, i);
+        int out = Bdd.FALSE;
+        int seen = -1;
+        java.util.Set<Integer> done = null;
         for (int k = range[0]; k <= range[1]; k++) {
-            int ks = keyset(f, x, k);
-            if (!bdd.intersects(s, ks)) continue;
-            int sk = bdd.and(s, ks);
-            out = bdd.or(out, covered(f, all, all.get(x.kids[k]), sk, i));
+            int kid = x.kids[k];
+            if (kid == seen) continue;
+            if (done == null) done = new java.util.HashSet<>();
+            if (!done.add(kid)) continue;
+            seen = kid;
+            VNode y = all.get(kid);
+            if (y.minLeaf > i || y.minLeaf >= n) continue;
+            int e = edge(f, x, y);
+            if (!bdd.intersects(s, e)) continue;
+            out = bdd.or(out, covered(f, all, y, bdd.and(s, e), i));
         }
         return out;
     }

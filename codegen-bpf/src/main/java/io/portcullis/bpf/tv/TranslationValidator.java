@@ -370,7 +370,9 @@ public final class TranslationValidator {
                 // (a) The tables' meaning is the policy's.
                 sem = new TableSemantics(policy, tables);
                 for (WalkProof.Walk walk : walks.values()) sem.graph(walk.family(), walk.roots());
+                long ts0 = WalkProof.cpu();
                 sem.space();
+                if (Boolean.getBoolean("portcullis.tv.debug")) System.err.println("debug sem: graph " + (ts0 - t2) / 1000000 + " ms, space " + (WalkProof.cpu() - ts0) / 1000000 + " ms");
                 sem.bdd().limitNodes((int) Math.min(Integer.MAX_VALUE - 1L, (long) sem.bdd().nodeCount() + ss.nodeBudget));
                 for (WalkProof.Walk walk : walks.values()) {
                     for (TableSemantics.Finding f : sem.check(walk.family(), 5)) {

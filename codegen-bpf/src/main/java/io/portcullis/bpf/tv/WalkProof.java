@@ -40,6 +40,7 @@ final class WalkProof {
     record Walk(Family family, List<Long> roots, int segments, int nodeRuns) {}
 
     static final long[] PROF = new long[8];
+    private static final int RUN_SCRATCH = 2_000_000;
     private static final java.lang.management.ThreadMXBean MX = java.lang.management.ManagementFactory.getThreadMXBean();
 
     static long cpu() { return MX.getCurrentThreadCpuTime(); }
@@ -92,6 +93,10 @@ final class WalkProof {
             st.childLoaded = false;
             st.nodeLoads = 0;
             st.node = -1;
+            st.key = null;
+            st.keyWidth = 0;
+            st.keyLo = 0;
+            st.keyHi = -1L;
             Arrays.fill(st.dirty, 0);
             if (ref != null) {
                 for (int r = 0; r <= 10; r++) if ((refRegs & (1 << r)) != 0) st.r[r] = ref;
@@ -155,18 +160,24 @@ final class WalkProof {
                     nodes.add(node(family, v, t.block));
                 }
                 if (leaves) {
+                    long qg = cpu();
                     Template next = groupEnd(t, family);
+                    PROF[5] += cpu() - qg;
                     if (next == null) {
                         return new Walk(family, List.copyOf(roots), segments, nodeRuns);
                     }
                     t = next;
                 } else {
+                    long qs = cpu();
                     Object[] r = step(t, family, keys, nodes, domain);
+                    PROF[7] += cpu() - qs;
                     t = (Template) r[0];
                     domain = (long[]) r[1];
                 }
             } else {
+                long qg = cpu();
                 Object[] r = groupStart(t, family, keys);
+                PROF[5] += cpu() - qg;
                 if (r == null) {
                     return new Walk(family, List.copyOf(roots), segments, nodeRuns);
                 }
@@ -209,6 +220,7 @@ final class WalkProof {
         Set<Integer> chain = prog.postDominatorChain(t.block);
         int at = prog.blockStart[t.block];
         TreeSet<Long> next = new TreeSet<>(identity);
+        specKeyChecked.clear();
 
         // The first node's run fixes where the step ends and which values carry over. A node's run does not merge
         // its states: each follows one path of the search, on which every value but the key is a constant.
@@ -216,18 +228,24 @@ final class WalkProof {
         Tables.Node first = stepped.get(0);
         Val in0 = konstRef(first.ref);
         long q0 = cpu();
-        Executor.Segment ref = ex.runPaths(t.block, t.with(in0, t.s.set), stepped0);
+        Executor.Segment ref = ex.runPaths(t.block, t.with(in0, t.s.set), stepped0, true);
         PROF[0] += cpu() - q0;
         checkRun(ref, "the table walk's step from " + first, at);
         int stop = ref.block();
         State r0 = ref.states().get(0);
-        Val rho0 = paths(ref.states(), in0, stop, t.s.set, first, at);
-        checkStep(keys, first, rho0, t.s.set, at);
-        for (long v : values(rho0, t.s.set)) next.add(v);
+        if (!byIntervals(family, first, ref.states(), in0, stop, t.s.set, at, next)) {
+            ref = ex.runPaths(t.block, t.with(in0, t.s.set), stepped0);
+            checkRun(ref, "the table walk's step from " + first, at);
+            r0 = ref.states().get(0);
+            Val rho0 = paths(ref.states(), in0, stop, t.s.set, first, at);
+            checkStep(keys, first, rho0, t.s.set, at);
+            for (long v : values(rho0, t.s.set)) next.add(v);
+        }
         nodeRuns++;
         Classes cls = new Classes(r0, in0, null, stop);
         for (State ps : ref.states()) cls.compare(ps, in0, null);
 
+        long qi = cpu();
         if (!identity.isEmpty()) {
             Val rv = walkRef();
             int dom = Bdd.FALSE;
@@ -240,12 +258,13 @@ final class WalkProof {
             }
             cls.compare(id.state(), rv, rv);
         }
+        PROF[3] += cpu() - qi;
         int mark = bdd.mark();
         for (int k = 1; k < stepped.size(); k++) {
             Tables.Node n = stepped.get(k);
             Val in = konstRef(n.ref);
             long q1 = cpu();
-            Executor.Segment seg = ex.runPaths(t.block, t.with(in, t.s.set), stepped0);
+            Executor.Segment seg = ex.runPaths(t.block, t.with(in, t.s.set), stepped0, true);
             PROF[0] += cpu() - q1;
             checkRun(seg, "the table walk's step from " + n, at);
             if (seg.block() != stop) {
@@ -253,17 +272,26 @@ final class WalkProof {
                         + first, at);
             }
             long q2 = cpu();
-            Val rho = paths(seg.states(), in, stop, t.s.set, n, at);
-            checkStep(keys, n, rho, t.s.set, at);
-            for (long v : values(rho, t.s.set)) next.add(v);
+            if (!byIntervals(family, n, seg.states(), in, stop, t.s.set, at, next)) {
+                PROF[4]++;
+                if (PROF[4] < 4 && Boolean.getBoolean("portcullis.tv.debug")) System.err.println("fallback " + n + " why " + why);
+                seg = ex.runPaths(t.block, t.with(in, t.s.set), stepped0);
+                checkRun(seg, "the table walk's step from " + n, at);
+                Val rho = paths(seg.states(), in, stop, t.s.set, n, at);
+                checkStep(keys, n, rho, t.s.set, at);
+                for (long v : values(rho, t.s.set)) next.add(v);
+            }
             long q3 = cpu();
             PROF[1] += q3 - q2;
             for (State ps : seg.states()) cls.compare(ps, in, null);
             PROF[2] += cpu() - q3;
             nodeRuns++;
-            bdd.release(mark);
+            // The runs' scratch is dropped from time to time, not after each run: key sets and compares repeat.
+            if (bdd.nodeCount() - mark > RUN_SCRATCH) bdd.release(mark);
         }
+        long qt = cpu();
         Template nt = cls.template(t, true);
+        PROF[6] += cpu() - qt;
         if (nt.refRegs == -1) throw new TvException("the runs of one table walk step keep their references in different places", at);
         long[] dom = new long[next.size()];
         int i = 0;
@@ -348,44 +376,56 @@ final class WalkProof {
     private Object[] groupStart(Template t, Family family, KeySets keys) throws TvException {
         int at = prog.blockStart[t.block];
         Set<Integer> chain = prog.postDominatorChain(t.block);
-        Executor.Segment seg = ex.runFrom(t.block, t.with(null, t.s.set), (b, s) -> s.childLoaded && chain.contains(b)
-                && variableRef(s, b));
+        Executor.StopAll loaded = (b, ss) -> chain.contains(b) && ss.stream().allMatch(x -> x.childLoaded);
+        Executor.Segment seg = ex.runPaths(t.block, t.with(null, t.s.set), loaded, true);
         if (seg == null) {
+            // No further group: the verdict lookup, run again with merged states for exact exit sets.
+            exits.clear();
+            ex.runFrom(t.block, t.with(null, t.s.set), (b, s) -> false);
             checkExits(fs.walkBest, t, "the verdict lookup");
             return null;
         }
         if (!exits.isEmpty()) throw new TvException("the table walk exits in the middle of a group", at);
-        State s = seg.state();
-        if (s.nodeLoads != 1 || s.node < 0) throw new TvException("a group of the table walk does not start at one node", at);
-        long root = s.node;
+        long root = -1;
+        for (State ps : seg.states()) {
+            if (ps.nodeLoads != 1 || ps.node < 0 || root >= 0 && ps.node != root) {
+                throw new TvException("a group of the table walk does not start at one node", at);
+            }
+            root = ps.node;
+        }
         Tables.Node rootNode = node(family, root, seg.block());
-        Template nt = new Template(seg.block(), s.copy(s.set));
-        Val rho = refSlots(nt, nt.s, null, seg.block());
-        checkStep(keys, rootNode, rho, t.s.set, at);
+        TreeSet<Long> next = new TreeSet<>();
+        specKeyChecked.clear();
+        if (!byIntervals(family, rootNode, seg.states(), null, seg.block(), t.s.set, at, next)) {
+            exits.clear();
+            seg = ex.runPaths(t.block, t.with(null, t.s.set), loaded, false);
+            checkRun(seg, "the table walk's step from " + rootNode, at);
+            Val rho = paths(seg.states(), null, seg.block(), t.s.set, rootNode, at);
+            checkStep(keys, rootNode, rho, t.s.set, at);
+            for (long v : values(rho, t.s.set)) next.add(v);
+        }
+        Classes cls = new Classes(seg.states().get(0), null, null, seg.block());
+        for (State ps : seg.states()) cls.compare(ps, null, null);
+        Template nt = cls.template(t, true);
+        if (nt.refRegs == -1) throw new TvException("the table walk's first step keeps its references in different places", at);
         // The best rule passes unchanged; any other value that depends on B is a leftover.
-        Val bv = t.hasBest ? bestOf(t) : null;
         State ns = nt.s;
-        int live = prog.liveIn[seg.block()];
+        Val bv = t.hasBest ? bestOf(t) : null;
         for (int r = 0; r <= 10; r++) {
-            if ((live & (1 << r)) == 0) { ns.r[r] = null; continue; }
             Val v = ns.r[r];
-            if (v == null || (nt.refRegs & (1 << r)) != 0) continue;
-            if (v == bv) nt.bestRegs |= 1 << r;
-            else if (mentionsWalk(v)) ns.r[r] = Val.poison();
+            if (v != null && v != bv && (nt.refRegs & (1 << r)) == 0 && mentionsWalk(v)) ns.r[r] = Val.poison();
         }
         for (int i = 0; i < 64; i++) {
             Val v = ns.spill[i];
-            if (v == null || (nt.refSpills & (1L << i)) != 0) continue;
-            if (v == bv) nt.bestSpills |= 1L << i;
-            else if (mentionsWalk(v)) {
-                ns.spill[i] = Val.poison();
-                for (int j = 0; j < 8; j++) ns.stack[8 * i + j] = Executor.POISON_BYTE;
-            }
+            if (v == null || v == bv || (nt.refSpills & (1L << i)) != 0 || !mentionsWalk(v)) continue;
+            ns.spill[i] = Val.poison();
+            for (int j = 0; j < 8; j++) ns.stack[8 * i + j] = Executor.POISON_BYTE;
         }
         poisonWalkBytes(ns);
-        nt.hasRef = true;
-        nt.hasBest = t.hasBest;
-        return new Object[] {nt, root, values(rho, t.s.set)};
+        long[] dom = new long[next.size()];
+        int i = 0;
+        for (long v : next) dom[i++] = v;
+        return new Object[] {nt, root, dom};
     }
 
     private Val bestOf(Template t) {
@@ -413,7 +453,7 @@ final class WalkProof {
     private int stepMismatch(KeySets keys, Tables.Node n, Val rho, int set) {
         java.util.Map<Long, Integer> spec = new java.util.HashMap<>();
         for (int i = 0; i < n.starts.length; i++) {
-            int g = keys.set(n.dim, n.starts[i], n.end(i), 0);
+            int g = keys.cached(n.dim, n.starts[i], n.end(i), 0);
             spec.merge(n.kids[i], g, bdd::or);
         }
         long[] vs;
@@ -433,9 +473,9 @@ final class WalkProof {
         int bad = Bdd.FALSE;
         for (int k = 0; k < vs.length; k++) {
             Integer want = spec.remove(vs[k] & 0xffffffffL);
-            int w = want == null ? Bdd.FALSE : want;
+            int w = want == null ? Bdd.FALSE : bdd.and(want, set);
             int g = bdd.and(gs[k], set);
-            bad = bdd.or(bad, bdd.or(bdd.diff(g, w), bdd.diff(bdd.and(w, set), g)));
+            if (g != w) bad = bdd.or(bad, bdd.or(bdd.diff(g, w), bdd.diff(w, g)));
         }
         for (int w : spec.values()) bad = bdd.or(bad, bdd.and(w, set));
         return bad;
@@ -602,6 +642,123 @@ final class WalkProof {
             throw new TvException("the table walk holds two different references at once", prog.blockStart[block]);
         }
         return rho;
+    }
+
+    /**
+     * Checks a node's run whose paths split only by intervals of one key value ({@link Executor#runPaths} with
+     * intervals): that value must be the node's key (the same bits as {@link #specKey} on the inputs), and on each
+     * path the reference loaded must be the node's child for every key value of the path's interval. Adds the
+     * references to {@code next}. False when the run did not split that way (then it is checked on sets instead).
+     */
+    private boolean byIntervals(Family family, Tables.Node n, List<State> paths, Val in, int block, int set, int at,
+                                java.util.Set<Long> next) throws TvException {
+        Val key = null;
+        int width = 0;
+        why = "set";
+        for (State ps : paths) {
+            if (ps.set != set) return false;
+            why = "key";
+            if (ps.key == null) continue;
+            if (key == null) {
+                key = ps.key;
+                width = ps.keyWidth;
+            } else if (ps.keyWidth != width || ps.key != key && !Arrays.equals(ps.key.bits(), key.bits())) {
+                return false;
+            }
+        }
+        why = "spec";
+        if (key != null && !isSpecKey(family, n.dim, key, width, set)) return false;
+        why = "const";
+        long max = Tables.keyMax(family, n.dim);
+        for (State ps : paths) {
+            long lo = key == null ? 0 : ps.keyLo, hi = key == null ? -1L : ps.keyHi;
+            if (Long.compareUnsigned(lo, max) > 0) continue; // no packet has such a key
+            if (Long.compareUnsigned(hi, max) > 0) hi = max;
+            Val r = refSlots(null, ps, in, block);
+            Long c = r.constant();
+            if (c == null) return false;
+            long ref = c & 0xffffffffL;
+            for (int i = n.interval(lo); ; i++) {
+                if (n.kids[i] != ref) {
+                    throw new TvException("the table walk's step from " + n + " takes child 0x" + Long.toHexString(ref)
+                            + " for the key values " + Long.toUnsignedString(lo) + ".." + Long.toUnsignedString(hi)
+                            + ", where the tables give 0x" + Long.toHexString(n.kids[i]), at);
+                }
+                if (Long.compareUnsigned(n.end(i), hi) >= 0) break;
+            }
+            next.add(ref);
+        }
+        return true;
+    }
+
+    String why;
+    private final java.util.Map<Val, Boolean> specKeyChecked = new java.util.IdentityHashMap<>();
+    private final java.util.Map<String, int[]> specKeys = new java.util.HashMap<>();
+
+    /** Whether {@code v} (compared at {@code width} bits) is key {@code dim} of the packet on every input of {@code set}. */
+    private boolean isSpecKey(Family family, int dim, Val v, int width, int set) {
+        Boolean known = specKeyChecked.get(v);
+        if (known != null) return known;
+        int[] spec = specKey(family, dim);
+        int[] x = width == 32 ? bits.zext(v.bits(), 32) : v.bits();
+        boolean ok = true;
+        for (int i = width; i < Bits.W && ok; i++) ok = spec[i] == Bdd.FALSE;
+        ok = ok && sameWithin(x, spec, set);
+        specKeyChecked.put(v, ok);
+        return ok;
+    }
+
+    /**
+     * Key {@code dim} of the packet as a bit-vector over the frame space's header fields: translation validation's
+     * definition ({@link KeySets}, {@link Tables#key}), built from the bit-level field variables.
+     */
+    int[] specKey(Family family, int dim) {
+        String k = family + ":" + dim;
+        int[] have = specKeys.get(k);
+        if (have != null && bdd.stillValid(maxNode(have), have[Bits.W])) return Arrays.copyOf(have, Bits.W);
+        int[] r = bits.konst(0);
+        PacketSpace sp = fs.space;
+        int v4 = family == Family.IPV4 ? 1 : 0;
+        switch (dim) {
+            case Tables.DST_HI, Tables.SRC_HI, Tables.DST_LO, Tables.SRC_LO -> {
+                boolean low = dim == Tables.DST_LO || dim == Tables.SRC_LO;
+                int base = dim <= Tables.DST_LO ? PacketSpace.DST : PacketSpace.SRC;
+                if (v4 == 1) {
+                    if (!low) for (int i = 0; i < 32; i++) r[i] = bdd.ithVar(base + 31 - i);
+                } else {
+                    int from = base + (low ? 64 : 0);
+                    for (int i = 0; i < 64; i++) r[i] = bdd.ithVar(from + 63 - i);
+                }
+            }
+            case Tables.PROTO -> {
+                for (int i = 0; i < 8; i++) r[i] = bdd.ithVar(PacketSpace.PROTO + 7 - i);
+                r[8] = bdd.ithVar(PacketSpace.FRAG);
+            }
+            default -> {
+                KeySets ks = new KeySets(sp, family);
+                int hasPorts = ks.hasPorts(), icmp = ks.icmp();
+                if (dim == Tables.L4) {
+                    for (int i = 0; i < 16; i++) {
+                        int port = bdd.ithVar(PacketSpace.DPORT + 15 - i);
+                        int tc = i < 8 ? bdd.ithVar(PacketSpace.ICODE + 7 - i) : bdd.ithVar(PacketSpace.ITYPE + 15 - i);
+                        r[i] = bdd.or(bdd.and(hasPorts, port), bdd.and(icmp, tc));
+                    }
+                } else {
+                    for (int i = 0; i < 16; i++) r[i] = bdd.and(hasPorts, bdd.ithVar(PacketSpace.SPORT + 15 - i));
+                    r[16] = bdd.and(hasPorts, ks.tcpEst());
+                }
+            }
+        }
+        int[] keep = Arrays.copyOf(r, Bits.W + 1);
+        keep[Bits.W] = bdd.epoch();
+        specKeys.put(k, keep);
+        return r;
+    }
+
+    private static int maxNode(int[] bitsAndEpoch) {
+        int m = 0;
+        for (int i = 0; i < Bits.W; i++) m = Math.max(m, bitsAndEpoch[i]);
+        return m;
     }
 
     /**
