@@ -36,7 +36,6 @@ public final class TvBench {
             System.out.printf("run %d: %s in %.2f s (%.2f s CPU), %s%n", i + 1, r.valid() ? "proven" : "NOT proven",
                     (System.nanoTime() - t0) / 1e9, (mx.getCurrentThreadCpuTime() - c0) / 1e9, r.stats());
             if (!r.valid()) System.out.println(r.problems().get(0).render());
-            System.out.println("prof " + java.util.Arrays.toString(io.portcullis.bpf.tv.TvProf.get()));
         }
     }
 }

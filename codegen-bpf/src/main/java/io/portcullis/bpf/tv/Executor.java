@@ -214,13 +214,18 @@ final class Executor {
         long node = -1;
         long[] dirty = new long[STACK / 64];
 
+        /** Whether {@link #stack} and {@link #spill} may be shared with another state (copied on first write). */
+        boolean shared;
+
+        /** A copy that shares the stack until either side writes it ({@link #own}). */
         State copy(int newSet) {
             State s = new State();
             s.set = newSet;
             s.real = real;
             s.r = r.clone();
-            s.stack = stack.clone();
-            s.spill = spill.clone();
+            s.stack = stack;
+            s.spill = spill;
+            s.shared = shared = true;
             s.thread = thread;
             s.childLoaded = childLoaded;
             s.nodeLoads = nodeLoads;
@@ -234,6 +239,19 @@ final class Executor {
         }
 
         boolean dirty(int i) { return (dirty[i >> 6] & (1L << (i & 63))) != 0; }
+
+        /** A copy with a stack of its own (for callers that write it directly). */
+        State copyOwned(int newSet) { return copy(newSet).own(); }
+
+        /** Makes the stack this state's own before it is written. */
+        State own() {
+            if (shared) {
+                stack = stack.clone();
+                spill = spill.clone();
+                shared = false;
+            }
+            return this;
+        }
     }
 
     /** Where a run from a given block stops: the block all its states have reached (merged into one) and accepted. */
@@ -273,7 +291,6 @@ final class Executor {
     private Listener listener;
     /** In a run of {@link #runPaths} with intervals: compares of one value with constants narrow an interval. */
     private boolean intervals;
-    private int dbg;
 
     private final long stateBudget;
     private List<Integer> trace;
@@ -281,6 +298,7 @@ final class Executor {
     /** The decision tables of a table program (classifies read-only loads), or null. */
     private Tables tables;
     private HandOff handOff;
+    private boolean[] handOffBlocks;
     private int liveStates;
     private int[] threadPending = new int[4];
     private final java.util.Map<Long, Integer> threadIds = new java.util.HashMap<>();
@@ -306,10 +324,13 @@ final class Executor {
     void tables(Tables t) { this.tables = t; }
 
     /**
-     * In a whole-program run, a state that {@code h} takes is not run further: once every state of its walk (states
-     * with the same first read-only load) has reached one block and merged into it, the hook sees it there.
+     * In a whole-program run, a state that reaches one of {@code blocks} is offered to {@code h} there (after the
+     * states reaching the block are merged); a state it takes is not run further.
      */
-    void handOff(HandOff h) { this.handOff = h; }
+    void handOff(boolean[] blocks, HandOff h) {
+        this.handOff = h;
+        this.handOffBlocks = blocks;
+    }
 
     void listener(Listener l) { this.listener = l; }
 
@@ -359,11 +380,63 @@ final class Executor {
         liveStates = 0;
         add(pending, start, init);
         this.intervals = intervals;
+        pathExits.clear();
         try {
             return loop(prog.topoIndex[start], pending, null, stop);
         } finally {
             this.intervals = false;
         }
+    }
+
+    /**
+     * In a run with intervals, a load from read-only data at an offset that is the path's key (the verdict lookup by the
+     * best rule, say) forks the path: one path per run of equal loaded values over the key's interval, each going on
+     * with that value. False when the load is not of that kind.
+     */
+    private boolean intervalLoad(int i, Insn in, State s, int b, List<State>[] pending) throws TvException {
+        if (s.key == null || in.mode() != Op.MEM) return false;
+        Val base = s.r[in.src()];
+        if (base == null || base.kind != RO) return false;
+        Val off = base.roOffset();
+        if (off.constant() != null || off.hasCases() || !java.util.Arrays.equals(off.bits(), s.key.bits())) return false;
+        long lo = s.keyLo, hi = s.keyHi;
+        if (Long.compareUnsigned(hi - lo, RO_CASES) >= 0) return false;
+        io.portcullis.bpf.elf.ReadOnlyData.Region r = prog.data.regions().get((int) base.off);
+        int size = in.sizeBytes();
+        int d = in.dst();
+        if (d > 9) throw new TvException("writes r" + d, i);
+        long runLo = lo;
+        long runValue = 0;
+        for (long x = lo; ; x++) {
+            long o = x + in.off();
+            if (o < 0 || o + size > r.size()) {
+                throw new TvException("a " + size + "-byte read at offset " + o + " of read-only data '" + r.section()
+                        + "' (" + r.size() + " bytes) is out of bounds", i);
+            }
+            long v = 0;
+            for (int k = size - 1; k >= 0; k--) v = (v << 8) | (r.bytes()[(int) o + k] & 0xff);
+            if (x == lo) runValue = v;
+            boolean last = x == hi;
+            if (v != runValue || last) {
+                long runHi = v != runValue ? x - 1 : x;
+                fork(i, s, b, pending, d, runLo, runHi, runValue);
+                if (v != runValue) {
+                    runLo = x;
+                    runValue = v;
+                    if (last) fork(i, s, b, pending, d, x, x, v);
+                }
+            }
+            if (last) break;
+        }
+        return true;
+    }
+
+    private void fork(int i, State s, int b, List<State>[] pending, int d, long lo, long hi, long value) throws TvException {
+        State f = s.copy(s.set);
+        f.keyLo = lo;
+        f.keyHi = hi;
+        f.r[d] = Val.konst(bits, value);
+        runBlock(b, f, pending, i + 1);
     }
 
     /** Splits by interval when the jump compares (unsigned) a constant with the path's key; false otherwise. */
@@ -384,7 +457,6 @@ final class Executor {
             s.keyLo = 0;
             s.keyHi = wide ? -1L : 0xffffffffL;
         } else if (s.keyWidth != width || s.key != x && !java.util.Arrays.equals(s.key.bits(), x.bits())) {
-            if (dbg++ < 5 && Boolean.getBoolean("portcullis.tv.debug")) System.err.println("interval refused at " + i + " " + Disassembler.format(in) + " width " + s.keyWidth + "/" + width);
             return false;
         }
         long k = wide ? (ka != null ? ka : kc) : (ka != null ? ka : kc) & 0xffffffffL;
@@ -455,10 +527,7 @@ final class Executor {
             }
             for (State s : merged) {
                 abstractFields(b, s);
-                if (handOff != null && s.thread >= 0 && threadPending[s.thread] == 0 && alone(merged, s)
-                        && handOff.take(b, s)) {
-                    continue;
-                }
+                if (handOff != null && handOffBlocks[b] && handOff.take(b, s)) continue;
                 if (++statesRun > stateBudget) {
                     throw new TvException("more than " + stateBudget + " symbolic states; the program is too large to validate", prog.blockStart[b]);
                 }
@@ -692,8 +761,13 @@ final class Executor {
     // ---- one block ----------------------------------------------------------------------------------------------
 
     private void runBlock(int b, State s, List<State>[] pending) throws TvException {
+        runBlock(b, s, pending, prog.blockStart[b]);
+    }
+
+    /** Runs block {@code b} from instruction {@code from} on. */
+    private void runBlock(int b, State s, List<State>[] pending, int from) throws TvException {
         int end = prog.blockEnd[b];
-        for (int i = prog.blockStart[b]; i < end; i++) {
+        for (int i = from; i < end; i++) {
             Insn in = prog.insns.get(i);
             if (PROFILE) System.err.println("tv-profile " + i + " " + bdd.nodeCount() + " " + (s.real != Bdd.TRUE ? "abs" : "exact") + " " + Disassembler.format(in));
             int cls = in.cls();
@@ -705,7 +779,10 @@ final class Executor {
                     s.r[in.dst()] = ref != null ? Val.readOnly(Val.scalar(bits.konst(ref.offset())), ref.region())
                             : Val.scalar(bits.konst(in.imm()));
                 }
-                case Op.LDX -> load(i, in, s);
+                case Op.LDX -> {
+                    if (intervals && intervalLoad(i, in, s, b, pending)) return;
+                    load(i, in, s);
+                }
                 case Op.ST, Op.STX -> store(i, in, s);
                 case Op.JMP, Op.JMP32 -> {
                     int op = in.op();
@@ -724,10 +801,6 @@ final class Executor {
                     // that only branches some input takes are followed.
                     if (s.real != Bdd.TRUE && projection(cond) != cond) concretize(s);
                     int taken = bdd.and(s.set, cond), fall = bdd.diff(s.set, cond);
-                    if (intervals && taken != Bdd.FALSE && fall != Bdd.FALSE && dbg++ < 5 && Boolean.getBoolean("portcullis.tv.debug")) {
-                        Val a = s.r[in.dst()], c2 = in.usesSrcReg() ? s.r[in.src()] : null;
-                        System.err.println("split " + i + " " + Disassembler.format(in) + " a=" + (a == null ? null : a.kind + "/" + a.caseCount + "/" + a.constant()) + " c=" + (c2 == null ? "imm" : c2.kind + "/" + c2.caseCount + "/" + c2.constant()));
-                    }
                     if (taken != Bdd.FALSE && fall != Bdd.FALSE) {
                         add(pending, prog.succ[b][0], s.copy(taken));
                         add(pending, prog.succ[b][1], s.copy(fall));
@@ -1152,7 +1225,7 @@ final class Executor {
                         + "table walk that the walk proof does not carry over", i);
             }
             int[] b = resolve(o);
-            s.stack[idx + j] = b;
+            if (!s.shared) s.stack[idx + j] = b;
             System.arraycopy(b, 0, v, 8 * j, 8);
         }
         return Val.scalar(v);
@@ -1165,6 +1238,7 @@ final class Executor {
         int size = in.sizeBytes();
         long at = base.off + in.off();
         int idx = stackIndex(i, at, size);
+        s.own();
         Val v = in.cls() == Op.ST ? Val.scalar(bits.konst(in.imm32())) : reg(i, s, in.src());
         for (int j = 0; j < size; j++) {
             s.spill[(idx + j) / 8] = null;
@@ -1336,8 +1410,22 @@ final class Executor {
         return r;
     }
 
+    /** In a run with intervals: the states that exited (their key interval is part of their inputs). */
+    final List<State> pathExits = new ArrayList<>();
+
     private void exit(int i, State s) throws TvException {
         Val v0 = use(i, s, 0);
+        if (intervals) {
+            Long k = v0.constant();
+            if (k == null) throw new TvException("a path of a table walk returns a value that is not a constant", i);
+            State e = s.copy(s.set);
+            e.node = i;       // reused here: the exit instruction
+            e.nodeLoads = -1; // and the returned value below
+            e.keyWidth = s.keyWidth;
+            e.r[0] = v0;
+            pathExits.add(e);
+            return;
+        }
         if (v0.kind == SCALAR && v0.hasCases()) {
             java.util.TreeMap<Long, Integer> m = new java.util.TreeMap<>();
             long[] vs = v0.values();

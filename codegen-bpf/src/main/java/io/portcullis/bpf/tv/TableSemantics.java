@@ -50,6 +50,9 @@ final class TableSemantics {
         int[] kids;
         int[] keysets;
         int[] keyEpochs;
+        // The distinct children in order, each interval's position among them, and the cached set of each child's
+        // intervals (see edge).
+        int[] dkids, slotOf, edgeSets, edgeEpochs;
         long minLeaf = Long.MAX_VALUE, maxLeaf = -1;
         long groups;            // bit g: reachable from root g
 
@@ -122,6 +125,25 @@ final class TableSemantics {
                 x.kids[k] = y.id;
                 if (!y.leaf() && y.kids == null) work.push(y);
             }
+        }
+        for (VNode x : all) {
+            if (x.leaf()) continue;
+            Map<Integer, Integer> pos = new HashMap<>();
+            List<Integer> d = new ArrayList<>();
+            x.slotOf = new int[x.kids.length];
+            for (int k = 0; k < x.kids.length; k++) {
+                Integer p = pos.get(x.kids[k]);
+                if (p == null) {
+                    p = d.size();
+                    pos.put(x.kids[k], p);
+                    d.add(x.kids[k]);
+                }
+                x.slotOf[k] = p;
+            }
+            x.dkids = d.stream().mapToInt(Integer::intValue).toArray();
+            x.edgeSets = new int[x.dkids.length];
+            x.edgeEpochs = new int[x.dkids.length];
+            Arrays.fill(x.edgeSets, -1);
         }
         graphs.put(f, all);
         rootIds.put(f, rootIdx);
@@ -227,66 +249,92 @@ final class TableSemantics {
         List<Finding> out = new ArrayList<>();
         List<VNode> all = graphs.get(f);
         int[] roots = rootIds.get(f);
-        edges.clear(); // node ids are per family
         int base = bdd.mark();
         int fam = space.family(f);
         int[][] parentsOf = parents(all);
-        long c0 = WalkProof.cpu();
-        // (A): from each leaf up, the packets that reach it without matching its rule.
+        Map<Long, VNode> leaves = leafByRule.get(f);
+        // Per leaf of rule r, bottom-up over the nodes that lead to it: the packets each group sends there. (A) they all
+        // match rule r; (B1) none of them is matched by an earlier rule of the same group (a rule with a leaf there).
+        // The union over the leaves is what each group sends to some rule (kept through the releases of scratch).
+        int[] toRule = new int[roots.length];
         for (VNode leaf : all) {
             if (!leaf.leaf() || leaf.rule >= n) continue;
             if (out.size() >= max) return out;
             if (bdd.nodeCount() - base > SCRATCH) {
-                bdd.release(base);
+                bdd.release(base, toRule);
                 fam = space.family(f);
             }
-            int bad = bdd.diff(fam, space.match(policy.rules().get((int) leaf.rule).match()));
-            Map<Integer, Integer> badOf = new HashMap<>();
-            badOf.put(leaf.id, bad);
-            int found = Bdd.FALSE;
+            int r = (int) leaf.rule;
+            Map<Integer, Integer> reach = new HashMap<>();
+            reach.put(leaf.id, Bdd.TRUE);
             for (VNode x : ancestors(leaf, all, parentsOf)) {
-                int bx = badOf.getOrDefault(x.id, Bdd.FALSE);
-                if (bx == Bdd.FALSE) continue;
-                int[] ps = parentsOf[x.id];
-                for (int e = 0; e < ps.length; e++) {
-                    VNode p = all.get(ps[e]);
+                Integer rx = reach.get(x.id);
+                if (rx == null || rx == Bdd.FALSE) continue;
+                for (int p : parentsOf[x.id]) {
                     checks++;
-                    int add = bdd.and(edge(f, p, x), bx);
-                    if (add != Bdd.FALSE) badOf.merge(p.id, add, bdd::or);
+                    int add = bdd.and(edge(f, all.get(p), x), rx);
+                    if (add != Bdd.FALSE) reach.merge(p, add, bdd::or);
                 }
             }
-            for (int r : roots) found = bdd.or(found, badOf.getOrDefault(r, Bdd.FALSE));
-            if (found != Bdd.FALSE) out.add(explain(f, true, (int) leaf.rule, found));
+            int m = bdd.and(space.match(policy.rules().get(r).match()), fam);
+            for (int g = 0; g < roots.length && out.size() < max; g++) {
+                Integer a0 = reach.get(roots[g]);
+                int a = a0 == null ? Bdd.FALSE : bdd.and(a0, fam);
+                if (a == Bdd.FALSE) continue;
+                toRule[g] = bdd.or(toRule[g], a);
+                if (!bdd.subset(a, m)) {
+                    out.add(explain(f, true, r, bdd.diff(a, m)));
+                    continue;
+                }
+                for (int j : index().overlapping(r)) {
+                    if (j >= r) break;
+                    VNode lj = leaves.get((long) j);
+                    if (lj == null || (lj.groups & (1L << g)) == 0) continue;
+                    checks++;
+                    int mj = space.match(policy.rules().get(j).match());
+                    if (bdd.intersects(a, mj)) {
+                        out.add(explain(f, false, j, bdd.and(a, mj)));
+                        break;
+                    }
+                }
+            }
         }
-        long c1 = WalkProof.cpu();
-        long b2 = 0;
-        // (B): each rule's match, down the groups that hold its leaf first, then the others on what is left.
-        Map<Long, VNode> leaves = leafByRule.get(f);
-        for (int i = 0; i < n; i++) {
-            if (out.size() >= max) return out;
+        // (B1, no rule) Every packet a rule of a group matches is sent by the group to some rule.
+        bdd.release(base, toRule);
+        fam = space.family(f);
+        for (int i = 0; i < n && out.size() < max; i++) {
+            VNode li = leaves.get((long) i);
+            if (li == null) continue;
+            int mi = -1;
+            for (int g = 0; g < roots.length; g++) {
+                if ((li.groups & (1L << g)) == 0) continue;
+                checks++;
+                if (mi < 0) mi = bdd.and(space.match(policy.rules().get(i).match()), fam);
+                if (!bdd.subset(mi, toRule[g])) {
+                    out.add(explain(f, false, i, bdd.diff(mi, toRule[g])));
+                    break;
+                }
+            }
+            if (bdd.nodeCount() - base > SCRATCH) {
+                bdd.release(base, toRule);
+                fam = space.family(f);
+            }
+        }
+        bdd.release(base);
+        fam = space.family(f);
+        // (B2) A rule without a leaf in any group must decide nothing: every packet it matches is matched by an earlier
+        // rule (which is then the first match, covered above).
+        for (int i = 0; i < n && out.size() < max; i++) {
+            if (leaves.containsKey((long) i)) continue;
             if (bdd.nodeCount() - base > SCRATCH) {
                 bdd.release(base);
                 fam = space.family(f);
             }
             int s = bdd.and(space.match(policy.rules().get(i).match()), fam);
             if (s == Bdd.FALSE) continue;
-            VNode own = leaves.get((long) i);
-            if (own == null) {
-                // (B2) No group has rule i's leaf: then rule i must decide nothing (every packet it matches is matched by
-                // an earlier rule, which is then the first match and covered by (B1) for that rule).
-                long q = WalkProof.cpu();
-                s = decided(i, s);
-                b2 += WalkProof.cpu() - q;
-                if (s != Bdd.FALSE) out.add(explain(f, false, i, s));
-                continue;
-            }
-            // (B1) The groups with rule i's leaf send every packet rule i matches to rule i or an earlier one.
-            for (int g = 0; g < roots.length && s != Bdd.FALSE; g++) {
-                if ((own.groups & (1L << g)) != 0) s = bdd.diff(s, covered(f, all, all.get(roots[g]), s, i));
-            }
+            s = decided(i, s);
             if (s != Bdd.FALSE) out.add(explain(f, false, i, s));
         }
-        if (Boolean.getBoolean("portcullis.tv.debug")) System.err.println("debug sem " + f + ": A " + (c1 - c0) / 1000000 + " ms, B " + (WalkProof.cpu() - c1) / 1000000 + " ms of which B2 " + b2 / 1000000 + " ms, nodes " + bdd.nodeCount());
         if (!out.isEmpty()) return out;
         // The tables give the first matching rule; now the verdict bytes of the rules that decide packets.
         for (int i = 0; i <= n && out.size() < max; i++) {
@@ -313,15 +361,19 @@ final class TableSemantics {
         return s;
     }
 
-    private RuleIndex index;
-
-    /** The part of {@code s} (within rule i's match) that no earlier rule matches; earlier rules found by address. */
-    private int decided(int i, int s) {
+    private RuleIndex index() {
         if (index == null) {
             index = new RuleIndex(n);
             for (int j = 0; j < n; j++) index.add(j, policy.rules().get(j).match());
         }
-        for (int j : index.overlapping(i)) {
+        return index;
+    }
+
+    private RuleIndex index;
+
+    /** The part of {@code s} (within rule i's match) that no earlier rule matches; earlier rules found by address. */
+    private int decided(int i, int s) {
+        for (int j : index().overlapping(i)) {
             if (j >= i || s == Bdd.FALSE) break;
             int m = space.match(policy.rules().get(j).match());
             if (bdd.intersects(s, m)) s = bdd.diff(s, m);
@@ -341,19 +393,33 @@ final class TableSemantics {
         if (x.minLeaf > i || x.minLeaf >= n) return Bdd.FALSE;
         int[] range = overlapping(f, x, i);
         int out = Bdd.FALSE;
-        int seen = -1;
-        java.util.Set<Integer> done = null;
+        if (range[0] == 0 && range[1] == x.kids.length - 1) {
+            for (int j = 0; j < x.dkids.length; j++) {
+                VNode y = all.get(x.dkids[j]);
+                if (y.minLeaf > i || y.minLeaf >= n) continue;
+                int e = edgeAt(f, x, j);
+                if (!bdd.intersects(s, e)) continue;
+                out = bdd.or(out, covered(f, all, y, bdd.and(s, e), i));
+            }
+            return out;
+        }
+        // A wide address node reached by a narrow rule: per child, only the intervals of the range.
+        int[] part = new int[x.dkids.length];
+        int[] order = new int[x.dkids.length];
+        int used = 0;
         for (int k = range[0]; k <= range[1]; k++) {
-            int kid = x.kids[k];
-            if (kid == seen) continue;
-            if (done == null) done = new java.util.HashSet<>();
-            if (!done.add(kid)) continue;
-            seen = kid;
-            VNode y = all.get(kid);
+            int j = x.slotOf[k];
+            VNode y = all.get(x.dkids[j]);
             if (y.minLeaf > i || y.minLeaf >= n) continue;
-            int e = edge(f, x, y);
-            if (!bdd.intersects(s, e)) continue;
-            out = bdd.or(out, covered(f, all, y, bdd.and(s, e), i));
+            if (part[j] == 0) order[used++] = j;
+            part[j] = bdd.or(part[j], keyset(f, x, k));
+            if (part[j] == Bdd.FALSE) part[j] = 0;
+        }
+        for (int u = 0; u < used; u++) {
+            int j = order[u];
+            int e = part[j];
+            if (e == 0 || !bdd.intersects(s, e)) continue;
+            out = bdd.or(out, covered(f, all, all.get(x.dkids[j]), bdd.and(s, e), i));
         }
         return out;
     }
@@ -387,16 +453,21 @@ final class TableSemantics {
         return out;
     }
 
-    private final Map<Long, int[]> edges = new HashMap<>(); // parent id << 32 | child id -> {set, epoch}
-
     /** The packets that go from {@code p} to its child {@code x}: the union of the intervals that lead there. */
     private int edge(Family f, VNode p, VNode x) {
-        long key = (long) p.id << 32 | x.id;
-        int[] e = edges.get(key);
-        if (e != null && bdd.stillValid(e[0], e[1])) return e[0];
-        int s = Bdd.FALSE;
-        for (int k = 0; k < p.kids.length; k++) if (p.kids[k] == x.id) s = bdd.or(s, keyset(f, p, k));
-        edges.put(key, new int[] {s, bdd.epoch()});
+        int slot = -1;
+        for (int j = 0; j < p.dkids.length; j++) if (p.dkids[j] == x.id) { slot = j; break; }
+        return edgeAt(f, p, slot);
+    }
+
+    /** {@link #edge} for the child at position {@code slot} of {@code p}'s distinct children. */
+    private int edgeAt(Family f, VNode p, int slot) {
+        int s = p.edgeSets[slot];
+        if (s >= 0 && bdd.stillValid(s, p.edgeEpochs[slot])) return s;
+        s = Bdd.FALSE;
+        for (int k = 0; k < p.kids.length; k++) if (p.slotOf[k] == slot) s = bdd.or(s, keyset(f, p, k));
+        p.edgeSets[slot] = s;
+        p.edgeEpochs[slot] = bdd.epoch();
         return s;
     }
 

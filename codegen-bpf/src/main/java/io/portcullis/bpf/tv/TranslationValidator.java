@@ -296,8 +296,14 @@ public final class TranslationValidator {
             Executor ex = new Executor(prog, fs, ctx.data, ctx.dataEnd, ctx.len, listener, 50L * STATE_BUDGET);
             ex.tables(tables);
             List<Object[]> taken = new ArrayList<>();
-            ex.handOff((b, s) -> {
-                if (!WalkProof.variableRef(prog, s, b)) return false;
+            // Each state is handed over where it first reaches code that reads the tables: the walk proof takes it from
+            // there (the whole-program run never walks the tables itself).
+            boolean[] tableBlocks = new boolean[prog.blockStart.length];
+            for (int i = 0; i < insns.size(); i++) {
+                io.portcullis.bpf.elf.ReadOnlyData.Ref ref = prog.readOnlyRef(i);
+                if (ref != null && tables.isTable(data.regions().get(ref.region()).section())) tableBlocks[prog.block[i]] = true;
+            }
+            ex.handOff(tableBlocks, (b, s) -> {
                 taken.add(new Object[] {b, s});
                 return true;
             });
@@ -306,6 +312,7 @@ public final class TranslationValidator {
             StringBuilder note = new StringBuilder();
             long tWalk = 0, tMeaning = 0;
             bdd.limitNodes((int) Math.min(Integer.MAX_VALUE - 1L, (long) bdd.nodeCount() + ss.nodeBudget));
+            int base = bdd.mark();
             TableSemantics sem = null;
             try {
                 // The parser, the keys and each walk's first step, on every frame.
@@ -354,8 +361,10 @@ public final class TranslationValidator {
                     WalkProof wp = new WalkProof(prog, fs, ex, tables, ss.allowCode, ss.denyCode);
                     try {
                         WalkProof.Walk walk = wp.prove(b, s);
-                        if (walks.put(walk.family(), walk) != null) {
-                            throw new TvException("the program walks the " + walk.family() + " tables twice", prog.blockStart[b]);
+                        WalkProof.Walk other = walks.put(walk.family(), walk);
+                        if (other != null && !other.roots().equals(walk.roots())) {
+                            throw new TvException("the program walks the " + walk.family() + " tables from two sets of roots",
+                                    prog.blockStart[b]);
                         }
                     } catch (WalkProof.FirstStepMismatch e) {
                         Problem p = w.mismatchIn(e.bad, 8, null);
@@ -367,12 +376,14 @@ public final class TranslationValidator {
                 }
                 long t2 = WalkProof.cpu();
                 tWalk = t2 - t1;
+                // The frame space's walk scratch is not needed any more (witnesses are built afresh).
+                taken.clear();
+                bdd.release(base);
+                fs.clearCaches();
                 // (a) The tables' meaning is the policy's.
                 sem = new TableSemantics(policy, tables);
                 for (WalkProof.Walk walk : walks.values()) sem.graph(walk.family(), walk.roots());
-                long ts0 = WalkProof.cpu();
                 sem.space();
-                if (Boolean.getBoolean("portcullis.tv.debug")) System.err.println("debug sem: graph " + (ts0 - t2) / 1000000 + " ms, space " + (WalkProof.cpu() - ts0) / 1000000 + " ms");
                 sem.bdd().limitNodes((int) Math.min(Integer.MAX_VALUE - 1L, (long) sem.bdd().nodeCount() + ss.nodeBudget));
                 for (WalkProof.Walk walk : walks.values()) {
                     for (TableSemantics.Finding f : sem.check(walk.family(), 5)) {

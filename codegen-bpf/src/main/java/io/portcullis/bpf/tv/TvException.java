@@ -1,7 +1,7 @@
 package io.portcullis.bpf.tv;
 
 /** The program does something the symbolic executor does not model (or cannot be analysed at all). */
-final class TvException extends Exception {
+class TvException extends Exception {
     private final int insn;
 
     TvException(String message, int insn) {

@@ -39,7 +39,6 @@ final class WalkProof {
     /** What the walk of one family computes: the roots of its groups, in the order the program runs them. */
     record Walk(Family family, List<Long> roots, int segments, int nodeRuns) {}
 
-    static final long[] PROF = new long[8];
     private static final int RUN_SCRATCH = 2_000_000;
     private static final java.lang.management.ThreadMXBean MX = java.lang.management.ManagementFactory.getThreadMXBean();
 
@@ -70,7 +69,7 @@ final class WalkProof {
                 exits.add(new long[] {insn, -1, set});
             }
         });
-        ex.handOff(null);
+        ex.handOff(null, null);
         ex.tables(tables);
     }
 
@@ -89,7 +88,7 @@ final class WalkProof {
 
         /** A fresh run state with {@code ref} in the reference slots. */
         State with(Val ref, int set) {
-            State st = s.copy(set);
+            State st = s.copyOwned(set);
             st.childLoaded = false;
             st.nodeLoads = 0;
             st.node = -1;
@@ -107,6 +106,19 @@ final class WalkProof {
                 }
             }
             return st;
+        }
+    }
+
+    /** A node's step takes another child than the tables give for key values {@code lo..hi}. */
+    static final class StepMismatch extends TvException {
+        final int dim;
+        final long lo, hi;
+
+        StepMismatch(String message, int insn, int dim, long lo, long hi) {
+            super(message, insn);
+            this.dim = dim;
+            this.lo = lo;
+            this.hi = hi;
         }
     }
 
@@ -131,23 +143,13 @@ final class WalkProof {
         else if (!bdd.intersects(s0.set, bdd.not(v6))) family = Family.IPV6;
         else throw new TvException("a table walk is reached by packets of both address families", prog.blockStart[block]);
         KeySets keys = new KeySets(fs.space, family);
-        if (s0.nodeLoads != 1 || s0.node < 0) {
-            throw new TvException("the first step of the table walk does not read exactly one node", prog.blockStart[block]);
-        }
-        fieldsOnly(s0, block);
+        State st = s0.copyOwned(s0.set);
+        fieldsOnly(st, block);
         List<Long> roots = new ArrayList<>();
-        long root = s0.node;
-        roots.add(root);
-        Template t = new Template(block, s0);
-        Val rho = refSlots(t, s0, null, block);
-        Tables.Node rootNode = node(family, root, block);
-        int bad = stepMismatch(keys, rootNode, rho, bdd.and(s0.set, s0.real));
-        if (bad != Bdd.FALSE) {
-            throw new FirstStepMismatch("the program's first step from " + rootNode + " does not take the child the "
-                    + "tables give for the packet's " + Tables.DIM_NAMES[rootNode.dim], bad);
-        }
-        long[] domain = values(rho, s0.set);
-        t.hasRef = true;
+        // Live registers only: a dead one may hold anything (a packet pointer, say) and is never read before written.
+        for (int r = 0; r <= 10; r++) if ((prog.liveIn[block] & (1 << r)) == 0) st.r[r] = null;
+        Template t = new Template(block, st);
+        long[] domain = new long[0];
         while (true) {
             segments++;
             exits.clear();
@@ -160,24 +162,18 @@ final class WalkProof {
                     nodes.add(node(family, v, t.block));
                 }
                 if (leaves) {
-                    long qg = cpu();
                     Template next = groupEnd(t, family);
-                    PROF[5] += cpu() - qg;
                     if (next == null) {
                         return new Walk(family, List.copyOf(roots), segments, nodeRuns);
                     }
                     t = next;
                 } else {
-                    long qs = cpu();
                     Object[] r = step(t, family, keys, nodes, domain);
-                    PROF[7] += cpu() - qs;
                     t = (Template) r[0];
                     domain = (long[]) r[1];
                 }
             } else {
-                long qg = cpu();
                 Object[] r = groupStart(t, family, keys);
-                PROF[5] += cpu() - qg;
                 if (r == null) {
                     return new Walk(family, List.copyOf(roots), segments, nodeRuns);
                 }
@@ -227,9 +223,7 @@ final class WalkProof {
         Executor.StopAll stepped0 = (b, ss) -> chain.contains(b) && ss.stream().allMatch(x -> x.childLoaded);
         Tables.Node first = stepped.get(0);
         Val in0 = konstRef(first.ref);
-        long q0 = cpu();
         Executor.Segment ref = ex.runPaths(t.block, t.with(in0, t.s.set), stepped0, true);
-        PROF[0] += cpu() - q0;
         checkRun(ref, "the table walk's step from " + first, at);
         int stop = ref.block();
         State r0 = ref.states().get(0);
@@ -245,7 +239,6 @@ final class WalkProof {
         Classes cls = new Classes(r0, in0, null, stop);
         for (State ps : ref.states()) cls.compare(ps, in0, null);
 
-        long qi = cpu();
         if (!identity.isEmpty()) {
             Val rv = walkRef();
             int dom = Bdd.FALSE;
@@ -258,40 +251,29 @@ final class WalkProof {
             }
             cls.compare(id.state(), rv, rv);
         }
-        PROF[3] += cpu() - qi;
         int mark = bdd.mark();
         for (int k = 1; k < stepped.size(); k++) {
             Tables.Node n = stepped.get(k);
             Val in = konstRef(n.ref);
-            long q1 = cpu();
             Executor.Segment seg = ex.runPaths(t.block, t.with(in, t.s.set), stepped0, true);
-            PROF[0] += cpu() - q1;
             checkRun(seg, "the table walk's step from " + n, at);
             if (seg.block() != stop) {
                 throw new TvException("the table walk's step from " + n + " ends at another block than the step from "
                         + first, at);
             }
-            long q2 = cpu();
             if (!byIntervals(family, n, seg.states(), in, stop, t.s.set, at, next)) {
-                PROF[4]++;
-                if (PROF[4] < 4 && Boolean.getBoolean("portcullis.tv.debug")) System.err.println("fallback " + n + " why " + why);
                 seg = ex.runPaths(t.block, t.with(in, t.s.set), stepped0);
                 checkRun(seg, "the table walk's step from " + n, at);
                 Val rho = paths(seg.states(), in, stop, t.s.set, n, at);
                 checkStep(keys, n, rho, t.s.set, at);
                 for (long v : values(rho, t.s.set)) next.add(v);
             }
-            long q3 = cpu();
-            PROF[1] += q3 - q2;
             for (State ps : seg.states()) cls.compare(ps, in, null);
-            PROF[2] += cpu() - q3;
             nodeRuns++;
             // The runs' scratch is dropped from time to time, not after each run: key sets and compares repeat.
             if (bdd.nodeCount() - mark > RUN_SCRATCH) bdd.release(mark);
         }
-        long qt = cpu();
         Template nt = cls.template(t, true);
-        PROF[6] += cpu() - qt;
         if (nt.refRegs == -1) throw new TvException("the runs of one table walk step keep their references in different places", at);
         long[] dom = new long[next.size()];
         int i = 0;
@@ -324,24 +306,12 @@ final class WalkProof {
             return found != null;
         });
         if (seg == null) {
-            if (Boolean.getBoolean("portcullis.tv.debug")) {
-                List<long[]> saved = new ArrayList<>(exits);
-                exits.clear();
-                State st = t.with(konstRef(Long.getLong("dbgR", 0xe00001c6L)), t.s.set);
-                Val kb = Val.scalar(bits.konst(Long.getLong("dbgB", 454)));
-                for (int r = 0; r <= 10; r++) if ((t.bestRegs & (1 << r)) != 0) st.r[r] = kb;
-                for (int i = 0; i < 64; i++) if ((t.bestSpills & (1L << i)) != 0) st.spill[i] = kb;
-                ex.runFrom(t.block, st, (b, x) -> false);
-                for (long[] e : exits) System.err.println("debug concrete exit " + e[0] + " value " + e[1]);
-                exits.clear();
-                exits.addAll(saved);
-            }
             checkExits(spec, t, "the end of the last group");
             return null;
         }
         if (!exits.isEmpty()) throw new TvException("the table walk exits before its last group ends", at);
         // The best rule becomes B again; everything else that depends on the walk's variables is a leftover.
-        State s = seg.state().copy(bdd.and(t.s.set, bestDomain()));
+        State s = seg.state().copyOwned(bdd.and(t.s.set, bestDomain()));
         Template nt = new Template(seg.block(), s);
         Val bv = walkBest();
         int live = prog.liveIn[seg.block()];
@@ -373,13 +343,15 @@ final class WalkProof {
     }
 
     /** A group start: the root's step. Null when the program exits (the verdict lookup after the last group). */
-    private Object[] groupStart(Template t, Family family, KeySets keys) throws TvException {
+    private Object[] groupStart(Template t, Family family, KeySets keys) throws TvException, FirstStepMismatch {
         int at = prog.blockStart[t.block];
         Set<Integer> chain = prog.postDominatorChain(t.block);
         Executor.StopAll loaded = (b, ss) -> chain.contains(b) && ss.stream().allMatch(x -> x.childLoaded);
         Executor.Segment seg = ex.runPaths(t.block, t.with(null, t.s.set), loaded, true);
         if (seg == null) {
-            // No further group: the verdict lookup, run again with merged states for exact exit sets.
+            // No further group: the verdict lookup. By intervals of B when the paths split that way, else again with
+            // merged states for exact exit sets.
+            if (t.hasBest && exitsByIntervals(t)) return null;
             exits.clear();
             ex.runFrom(t.block, t.with(null, t.s.set), (b, s) -> false);
             checkExits(fs.walkBest, t, "the verdict lookup");
@@ -396,12 +368,25 @@ final class WalkProof {
         Tables.Node rootNode = node(family, root, seg.block());
         TreeSet<Long> next = new TreeSet<>();
         specKeyChecked.clear();
-        if (!byIntervals(family, rootNode, seg.states(), null, seg.block(), t.s.set, at, next)) {
+        // Every packet of the walk takes a group's first step, so a step that differs from the tables on some keys
+        // differs on real frames: those are handed back for a witness.
+        int real = bdd.and(t.s.set, t.s.real);
+        boolean done;
+        try {
+            done = byIntervals(family, rootNode, seg.states(), null, seg.block(), t.s.set, at, next);
+        } catch (StepMismatch e) {
+            throw new FirstStepMismatch(e.getMessage(), bdd.and(real, keys.set(e.dim, e.lo, e.hi, 0)));
+        }
+        if (!done) {
             exits.clear();
             seg = ex.runPaths(t.block, t.with(null, t.s.set), loaded, false);
             checkRun(seg, "the table walk's step from " + rootNode, at);
             Val rho = paths(seg.states(), null, seg.block(), t.s.set, rootNode, at);
-            checkStep(keys, rootNode, rho, t.s.set, at);
+            int bad = stepMismatch(keys, rootNode, rho, t.s.set);
+            if (bad != Bdd.FALSE) {
+                throw new FirstStepMismatch("the table walk's first step from " + rootNode + " does not take the child "
+                        + "the tables give for the packet's " + Tables.DIM_NAMES[rootNode.dim], bdd.and(bad, real));
+            }
             for (long v : values(rho, t.s.set)) next.add(v);
         }
         Classes cls = new Classes(seg.states().get(0), null, null, seg.block());
@@ -481,6 +466,38 @@ final class WalkProof {
         return bad;
     }
 
+    /**
+     * The verdict lookup checked on the paths of a run with intervals: each path's interval of B (the best rule) must
+     * only hold rule indices whose verdict byte gives the value the path returns. False when the paths did not split
+     * on B alone.
+     */
+    private boolean exitsByIntervals(Template t) throws TvException {
+        if (ex.pathExits.isEmpty() || !exits.isEmpty()) return false;
+        Val bv = bestOf(t);
+        int n = tables.rules;
+        if (tables.verdicts.length <= n) {
+            throw new TvException("the verdict table has " + tables.verdicts.length + " bytes for " + n + " rules", -1);
+        }
+        for (State e : ex.pathExits) {
+            if (e.set != t.s.set) return false;
+            if (e.key != null && (e.keyWidth != 64 || e.key != bv && !Arrays.equals(e.key.bits(), bv.bits()))) return false;
+        }
+        for (State e : ex.pathExits) {
+            long lo = e.key == null ? 0 : e.keyLo, hi = e.key == null ? -1L : e.keyHi;
+            if (Long.compareUnsigned(lo, n) > 0) continue; // B never exceeds the rule count
+            if (Long.compareUnsigned(hi, n) > 0) hi = n;
+            long value = e.r[0].constant() & 0xffffffffL;
+            for (long b = lo; b <= hi; b++) {
+                long want = tables.allows(b) ? allowCode : denyCode;
+                if (value != want) {
+                    throw new TvException("the verdict lookup returns " + value + " for rule index " + b + ", where the "
+                            + "verdict table gives " + want, (int) e.node);
+                }
+            }
+        }
+        return true;
+    }
+
     /** Every exit of a final segment returns the target's code for {@code verdicts[best]}. */
     private void checkExits(int[] best, Template t, String where) throws TvException {
         int allow = Bdd.FALSE;
@@ -500,18 +517,6 @@ final class WalkProof {
             if (e[1] < 0) throw new TvException("the program reads packet bytes after the table walk", (int) e[0]);
             int want = e[1] == allowCode ? bdd.and(allow, inRange) : e[1] == denyCode ? bdd.diff(inRange, allow) : Bdd.FALSE;
             if (bdd.diff(set, want) != Bdd.FALSE) {
-                if (Boolean.getBoolean("portcullis.tv.debug")) {
-                    boolean[] pt = bdd.anySat(bdd.diff(set, want));
-                    long rv = 0, bv = 0, sv = 0;
-                    for (int b = 31; b >= 0; b--) {
-                        rv = rv << 1 | (pt[fs.walkBit(false, b)] ? 1 : 0);
-                        bv = bv << 1 | (pt[fs.walkBit(true, b)] ? 1 : 0);
-                    }
-                    for (int b = 31; b >= 0; b--) sv = sv << 1 | (evalBit(best[b], pt) ? 1 : 0);
-                    System.err.println("debug: hasBest=" + t.hasBest + " bestRegs=" + t.bestRegs + " bestSpills=" + t.bestSpills
-                            + " block=" + prog.blockStart[t.block] + " exit " + e[1] + " R=" + Long.toHexString(rv) + " B=" + bv + " best=" + sv
-                            + " V=" + (sv < v.length ? v[(int) sv] : -1));
-                }
                 throw new TvException("at " + where + " the program returns " + e[1] + " where the verdict table says "
                         + (e[1] == allowCode ? "deny" : "allow") + " for some rule index", (int) e[0]);
             }
@@ -584,32 +589,8 @@ final class WalkProof {
         return r;
     }
 
-    private boolean layoutDep(int[] bs) {
-        for (int b : bs) {
-            java.util.ArrayDeque<Integer> st = new java.util.ArrayDeque<>(List.of(b));
-            java.util.Set<Integer> seen = new java.util.HashSet<>();
-            while (!st.isEmpty()) { int x = st.pop(); if (x < 2 || !seen.add(x)) continue; if (bdd.var(x) >= fs.layoutVar) return true; st.push(bdd.low(x)); st.push(bdd.high(x)); }
-        }
-        return false;
-    }
 
-    private int size(int n) {
-        java.util.Set<Integer> seen = new java.util.HashSet<>();
-        java.util.ArrayDeque<Integer> st = new java.util.ArrayDeque<>();
-        st.push(n);
-        while (!st.isEmpty()) {
-            int x = st.pop();
-            if (x < 2 || !seen.add(x)) continue;
-            st.push(bdd.low(x));
-            st.push(bdd.high(x));
-        }
-        return seen.size();
-    }
 
-    private boolean evalBit(int n, boolean[] pt) {
-        while (n != Bdd.FALSE && n != Bdd.TRUE) n = pt[bdd.var(n)] ? bdd.high(n) : bdd.low(n);
-        return n == Bdd.TRUE;
-    }
 
     // ---- values and slots -----------------------------------------------------------------------------------------
 
@@ -654,10 +635,8 @@ final class WalkProof {
                                 java.util.Set<Long> next) throws TvException {
         Val key = null;
         int width = 0;
-        why = "set";
         for (State ps : paths) {
             if (ps.set != set) return false;
-            why = "key";
             if (ps.key == null) continue;
             if (key == null) {
                 key = ps.key;
@@ -666,9 +645,7 @@ final class WalkProof {
                 return false;
             }
         }
-        why = "spec";
         if (key != null && !isSpecKey(family, n.dim, key, width, set)) return false;
-        why = "const";
         long max = Tables.keyMax(family, n.dim);
         for (State ps : paths) {
             long lo = key == null ? 0 : ps.keyLo, hi = key == null ? -1L : ps.keyHi;
@@ -680,9 +657,11 @@ final class WalkProof {
             long ref = c & 0xffffffffL;
             for (int i = n.interval(lo); ; i++) {
                 if (n.kids[i] != ref) {
-                    throw new TvException("the table walk's step from " + n + " takes child 0x" + Long.toHexString(ref)
-                            + " for the key values " + Long.toUnsignedString(lo) + ".." + Long.toUnsignedString(hi)
-                            + ", where the tables give 0x" + Long.toHexString(n.kids[i]), at);
+                    long a = Long.compareUnsigned(n.starts[i], lo) > 0 ? n.starts[i] : lo;
+                    long b = Long.compareUnsigned(n.end(i), hi) < 0 ? n.end(i) : hi;
+                    throw new StepMismatch("the table walk's step from " + n + " takes child 0x" + Long.toHexString(ref)
+                            + " for the key values " + Long.toUnsignedString(a) + ".." + Long.toUnsignedString(b)
+                            + ", where the tables give 0x" + Long.toHexString(n.kids[i]), at, n.dim, a, b);
                 }
                 if (Long.compareUnsigned(n.end(i), hi) >= 0) break;
             }
@@ -691,7 +670,6 @@ final class WalkProof {
         return true;
     }
 
-    String why;
     private final java.util.Map<Val, Boolean> specKeyChecked = new java.util.IdentityHashMap<>();
     private final java.util.Map<String, int[]> specKeys = new java.util.HashMap<>();
 
@@ -978,7 +956,7 @@ final class WalkProof {
 
         /** The template for the next segment: the first run's state with the sorted slots. */
         Template template(Template prev, boolean hasRef) {
-            State s = ref.copy(prev.s.set);
+            State s = ref.copyOwned(prev.s.set);
             s.real = prev.s.real;
             Template t = new Template(block, s);
             Val best = prev.hasBest ? bestOf(prev) : null;
