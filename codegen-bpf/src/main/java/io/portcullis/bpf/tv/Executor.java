@@ -86,12 +86,15 @@ final class Executor {
 
         static Val scalar(int[] b) { return new Val(SCALAR, b, 0); }
 
+        /** The guards of a constant: one case, everywhere (shared; guard arrays are never written). */
+        private static final int[] EVERYWHERE = {Bdd.TRUE};
+
         private Val(Bits ops, long k) {
             this.kind = SCALAR;
             this.off = 0;
             this.ops = ops;
             this.values = new long[] {k};
-            this.guards = new int[] {Bdd.TRUE};
+            this.guards = EVERYWHERE;
             this.caseCount = 1;
         }
 
@@ -99,7 +102,12 @@ final class Executor {
         static Val konst(Bits ops, long k) { return new Val(ops, k); }
 
         /** The value when this is a constant scalar, else null. */
-        Long constant() { return kind == SCALAR && caseCount == 1 && values != null ? values[0] : null; }
+        Long constant() { return isConstant() ? values[0] : null; }
+
+        boolean isConstant() { return kind == SCALAR && caseCount == 1 && values != null; }
+
+        /** The value of a constant scalar ({@link #isConstant}). */
+        long constantValue() { return values[0]; }
 
         /** The scalar that is {@code values[i]} on {@code guards[i]}. */
         static Val cases(Bits ops, long[] values, int[] guards) {
@@ -218,19 +226,25 @@ final class Executor {
         boolean shared;
 
         /** A copy that shares the stack until either side writes it ({@link #own}). */
+        State() { }
+
+        /** A state whose arrays the caller fills (a copy). */
+        private State(Val[] r, Object[] stack, Val[] spill, long[] dirty) {
+            this.r = r;
+            this.stack = stack;
+            this.spill = spill;
+            this.dirty = dirty;
+        }
+
         State copy(int newSet) {
-            State s = new State();
+            State s = new State(r.clone(), stack, spill, dirty.clone());
             s.set = newSet;
             s.real = real;
-            s.r = r.clone();
-            s.stack = stack;
-            s.spill = spill;
             s.shared = shared = true;
             s.thread = thread;
             s.childLoaded = childLoaded;
             s.nodeLoads = nodeLoads;
             s.node = node;
-            s.dirty = dirty.clone();
             s.key = key;
             s.keyWidth = keyWidth;
             s.keyLo = keyLo;
@@ -345,6 +359,7 @@ final class Executor {
         init.r[1] = new Val(CTX, null, 0);
         init.r[10] = new Val(FP, null, 0);
         liveStates = 0;
+        heapSize = 0;
         add(pending, 0, init);
         loop(0, pending, null, null);
     }
@@ -353,10 +368,20 @@ final class Executor {
      * Runs from block {@code start} with the one state {@code init} and stops at the first block that every state of
      * the run has reached, merged into one state that {@code stop} accepts; null when every state exited first.
      */
+    @SuppressWarnings("unchecked")
+    private List<State>[] pendingArray() {
+        // One array for all the runs of one executor: a run that stops or ends leaves it empty.
+        if (pendingReuse == null) pendingReuse = new List[prog.blockStart.length];
+        else java.util.Arrays.fill(pendingReuse, null);
+        return pendingReuse;
+    }
+
+    private List<State>[] pendingReuse;
+
     Segment runFrom(int start, State init, Stop stop) throws TvException {
-        @SuppressWarnings("unchecked")
-        List<State>[] pending = new List[prog.blockStart.length];
+        List<State>[] pending = pendingArray();
         liveStates = 0;
+        heapSize = 0;
         add(pending, start, init);
         return loop(prog.topoIndex[start], pending, stop, null);
     }
@@ -375,9 +400,9 @@ final class Executor {
      * taken for ({@link State#key}). Every path's inputs are then its set and "the value lies in its interval".
      */
     Segment runPaths(int start, State init, StopAll stop, boolean intervals) throws TvException {
-        @SuppressWarnings("unchecked")
-        List<State>[] pending = new List[prog.blockStart.length];
+        List<State>[] pending = pendingArray();
         liveStates = 0;
+        heapSize = 0;
         add(pending, start, init);
         this.intervals = intervals;
         pathExits.clear();
@@ -512,8 +537,40 @@ final class Executor {
         return -1;
     }
 
+    /** The topological positions of the blocks that have pending states (a binary heap, smallest first). */
+    private int[] heap = new int[64];
+    private int heapSize;
+
+    private void push(int t) {
+        if (heapSize == heap.length) heap = java.util.Arrays.copyOf(heap, 2 * heapSize);
+        int i = heapSize++;
+        while (i > 0 && heap[(i - 1) / 2] > t) {
+            heap[i] = heap[(i - 1) / 2];
+            i = (i - 1) / 2;
+        }
+        heap[i] = t;
+    }
+
+    private int pop() {
+        int top = heap[0], last = heap[--heapSize];
+        int i = 0;
+        while (true) {
+            int c = 2 * i + 1;
+            if (c >= heapSize) break;
+            if (c + 1 < heapSize && heap[c + 1] < heap[c]) c++;
+            if (heap[c] >= last) break;
+            heap[i] = heap[c];
+            i = c;
+        }
+        if (heapSize > 0) heap[i] = last;
+        return top;
+    }
+
     private Segment loop(int from, List<State>[] pending, Stop stop, StopAll stopAll) throws TvException {
-        for (int t = from; t < prog.topo.length; t++) {
+        // Blocks in topological order, visiting only those that have states waiting (a run on one table node touches
+        // a few dozen blocks of thousands).
+        while (heapSize > 0) {
+            int t = pop();
             int b = prog.topo[t];
             List<State> in = pending[b];
             pending[b] = null;
@@ -818,7 +875,10 @@ final class Executor {
     }
 
     private void add(List<State>[] pending, int b, State s) {
-        if (pending[b] == null) pending[b] = new ArrayList<>();
+        if (pending[b] == null) {
+            pending[b] = new ArrayList<>();
+            push(prog.topoIndex[b]);
+        }
         pending[b].add(s);
         liveStates++;
         if (s.thread >= 0) {
@@ -877,16 +937,15 @@ final class Executor {
         // Constants (a table walk on one node is mostly constants): computed on numbers.
         if (op != Op.MOV && op != Op.END && (in.off() == 0 || op != Op.DIV && op != Op.MOD)) {
             Val dv = s.r[d];
-            Long kx = dv != null ? dv.constant() : null, ky = srcVal == null ? Long.valueOf(0) : srcVal.constant();
-            if (kx != null && ky != null) {
-                Long r = concrete(op, wide, kx, ky);
+            if (dv != null && dv.isConstant() && (srcVal == null || srcVal.isConstant())) {
+                Long r = concrete(op, wide, dv.constantValue(), srcVal == null ? 0 : srcVal.constantValue());
                 if (r != null) {
                     s.r[d] = Val.konst(bits, r);
                     return;
                 }
             }
-        } else if (op == Op.MOV && srcVal.constant() != null && (in.off() == 0 || in.off() == 8 || in.off() == 16 || in.off() == 32)) {
-            long x = srcVal.constant();
+        } else if (op == Op.MOV && srcVal.isConstant() && (in.off() == 0 || in.off() == 8 || in.off() == 16 || in.off() == 32)) {
+            long x = srcVal.constantValue();
             if (in.off() != 0) x = x << (64 - in.off()) >> (64 - in.off());
             s.r[d] = Val.konst(bits, wide ? x : x & 0xffffffffL);
             return;

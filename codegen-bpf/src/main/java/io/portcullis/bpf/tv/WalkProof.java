@@ -947,6 +947,10 @@ final class WalkProof {
                 if (diffBytes[i] || (spillOr & (1L << (i / 8))) != 0 || !s.dirty(i) && !ref.dirty(i)) continue;
                 Object a = s.stack[i], b = ref.stack[i];
                 if (a == b) continue;
+                if (a instanceof Executor.ByteOf x && b instanceof Executor.ByteOf y && x.j() == y.j()
+                        && same(x.v(), y.v(), s.set)) {
+                    continue;
+                }
                 if (a == null || b == null || a == Executor.POISON_BYTE || b == Executor.POISON_BYTE
                         || !Arrays.equals(ex.resolve(a), ex.resolve(b))) {
                     diffBytes[i] = true;
@@ -988,6 +992,8 @@ final class WalkProof {
         private boolean same(Val a, Val b, int set) {
             if (a == b) return true;
             if (a == null || b == null || a.kind() != b.kind()) return false;
+            Long ka = a.constant(), kb = b.constant();
+            if (ka != null && kb != null) return ka.longValue() == kb.longValue();
             return switch (a.kind()) {
                 case Executor.SCALAR, Executor.PKT -> sameWithin(a.bits(), b.bits(), set);
                 case Executor.POISON -> true;
