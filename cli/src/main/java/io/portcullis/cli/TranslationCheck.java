@@ -109,6 +109,7 @@ final class TranslationCheck {
             out.println("proven: " + object + " gives the verdict of policy " + policy.name() + " (" + policy.target().syntax()
                     + ") on every frame of " + s.layouts() + " layouts (" + s.instructions() + " instructions, "
                     + s.states() + " symbolic states, " + s.millis() + " ms)");
+            if (s.tables() != null) out.println("  table proof: " + s.tables());
             return Main.OK;
         }
         for (TranslationValidator.Problem p : r.problems()) {

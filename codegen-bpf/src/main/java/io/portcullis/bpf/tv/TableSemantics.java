@@ -24,15 +24,18 @@ import java.util.Map;
  * every leaf,
  *
  * <ol>
- * <li>(A) the packets the group sends to rule r's leaf all match rule r, and</li>
- * <li>(B) every packet that rule i matches is sent by some group to a rule with index at most i,</li>
+ * <li>(A) the packets a group sends to rule r's leaf all match rule r;</li>
+ * <li>(B1) none of them is matched by an earlier rule that has a leaf in the same group, and every packet that rule r
+ * matches is sent by each group holding r's leaf to some rule;</li>
+ * <li>(B2) every packet that a rule without a leaf matches is sent by some group to an earlier rule</li>
  * </ol>
  *
  * (then the smallest index over the groups is the first rule that matches, as in the policy) and the verdict byte of
- * every rule that decides some packet, and of "no rule" when some packet matches no rule, is the rule's action. Both are
+ * every rule that decides some packet, and of "no rule" when some packet matches no rule, is the rule's action. All are
  * checked in the packet-set engine's space with addresses and ports compressed to atoms ({@link Atoms}), whose
- * boundaries are the policy's and every interval start of the tables, so every set is exact. (A) is built bottom-up from
- * each leaf over the nodes that lead to it; (B) walks each rule's match down the groups that hold its leaf. Where either
+ * boundaries are the policy's and every interval start of the tables, so every set is exact. What a group sends to a leaf
+ * is built bottom-up from the leaf over the nodes that lead to it, in rule order, so (B1) and (B2) can use what the
+ * groups send to the rules before. Where any check
  * fails, concrete packets of the failing set are evaluated both ways: a packet whose verdicts differ is a mismatch;
  * otherwise the proof is refused (the tables are not the policy's first-match function, even if no verdict difference was
  * found).
@@ -53,6 +56,7 @@ final class TableSemantics {
         // The distinct children in order, each interval's position among them, and the cached set of each child's
         // intervals (see edge).
         int[] dkids, slotOf, edgeSets, edgeEpochs;
+        int[][] slotKs; // the intervals of each distinct child
         long minLeaf = Long.MAX_VALUE, maxLeaf = -1;
         long groups;            // bit g: reachable from root g
 
@@ -141,6 +145,12 @@ final class TableSemantics {
                 x.slotOf[k] = p;
             }
             x.dkids = d.stream().mapToInt(Integer::intValue).toArray();
+            int[] cnt = new int[x.dkids.length];
+            for (int k = 0; k < x.kids.length; k++) cnt[x.slotOf[k]]++;
+            x.slotKs = new int[x.dkids.length][];
+            for (int j = 0; j < cnt.length; j++) x.slotKs[j] = new int[cnt[j]];
+            Arrays.fill(cnt, 0);
+            for (int k = 0; k < x.kids.length; k++) x.slotKs[x.slotOf[k]][cnt[x.slotOf[k]]++] = k;
             x.edgeSets = new int[x.dkids.length];
             x.edgeEpochs = new int[x.dkids.length];
             Arrays.fill(x.edgeSets, -1);
@@ -242,7 +252,7 @@ final class TableSemantics {
     }
 
     /** Nodes the checks may add before their scratch is dropped (cached key sets are rebuilt when needed). */
-    private static final int SCRATCH = 3_000_000;
+    private static final int SCRATCH = Integer.getInteger("portcullis.tv.scratch", 3_000_000);
 
     /** Checks (A), (B) and the verdict bytes for family {@code f}; the findings, at most {@code max}. */
     List<Finding> check(Family f, int max) {
@@ -251,90 +261,83 @@ final class TableSemantics {
         int[] roots = rootIds.get(f);
         int base = bdd.mark();
         int fam = space.family(f);
-        int[][] parentsOf = parents(all);
+        int[][][] parentsOf = parents(all);
         Map<Long, VNode> leaves = leafByRule.get(f);
-        // Per leaf of rule r, bottom-up over the nodes that lead to it: the packets each group sends there. (A) they all
-        // match rule r; (B1) none of them is matched by an earlier rule of the same group (a rule with a leaf there).
-        // The union over the leaves is what each group sends to some rule (kept through the releases of scratch).
-        int[] toRule = new int[roots.length];
-        for (VNode leaf : all) {
-            if (!leaf.leaf() || leaf.rule >= n) continue;
-            if (out.size() >= max) return out;
+        // In rule order. Per leaf of rule r, bottom-up over the nodes that lead to it: the packets each group sends
+        // there. (A) they all match rule r; (B1) none of them is matched by an earlier rule of the same group (a rule with
+        // a leaf there); what each group sends to rules 0..r so far is kept (through the releases of scratch) in
+        // kept[g]. Then (B1, no rule) every packet rule r matches is
+        // sent by each group that holds r's leaf to some rule (of index at most r, given (A) and (B1)). (B2) A rule i
+        // without a leaf in any group must decide nothing: every packet it matches is sent by some group to an earlier
+        // rule, which matches it by (A).
+        int groups = roots.length;
+        int[] kept = new int[groups];
+        // The rule index finds, among the rules before r that have a leaf of this family, those whose addresses meet
+        // rule r's. Every rule that decides a packet has a leaf once (B2) holds for it, so the union of those rules'
+        // matches is the union of all earlier rules' matches, on rule r's match.
+        index = new RuleIndex(n, true);
+        for (int j = 0; j < n; j++) index.add(j, policy.rules().get(j).match());
+        hulls(f);
+        for (int r = 0; r < n && out.size() < max; r++) {
             if (bdd.nodeCount() - base > SCRATCH) {
-                bdd.release(base, toRule);
+                bdd.release(base, kept);
                 fam = space.family(f);
             }
-            int r = (int) leaf.rule;
+            VNode leaf = leaves.get((long) r);
+            if (leaf == null) {
+                checks++;
+                int m = bdd.and(match(r), fam);
+                if (m != Bdd.FALSE) m = decided(r, m);
+                if (m != Bdd.FALSE) out.add(explain(f, false, r, m));
+                continue;
+            }
             Map<Integer, Integer> reach = new HashMap<>();
             reach.put(leaf.id, Bdd.TRUE);
             for (VNode x : ancestors(leaf, all, parentsOf)) {
                 Integer rx = reach.get(x.id);
                 if (rx == null || rx == Bdd.FALSE) continue;
-                for (int p : parentsOf[x.id]) {
+                int[] ps = parentsOf[x.id][0], slots = parentsOf[x.id][1];
+                for (int q = 0; q < ps.length; q++) {
+                    int p = ps[q];
                     checks++;
-                    int add = bdd.and(edge(f, all.get(p), x), rx);
+                    int add = bdd.and(edgeAt(f, all.get(p), slots[q]), rx);
                     if (add != Bdd.FALSE) reach.merge(p, add, bdd::or);
                 }
             }
-            int m = bdd.and(space.match(policy.rules().get(r).match()), fam);
-            for (int g = 0; g < roots.length && out.size() < max; g++) {
+            int m = bdd.and(match(r), fam);
+            int[] near = null; // the rules whose matches meet rule r's, ascending (from the rule index)
+            for (int g = 0; g < groups && out.size() < max; g++) {
                 Integer a0 = reach.get(roots[g]);
                 int a = a0 == null ? Bdd.FALSE : bdd.and(a0, fam);
                 if (a == Bdd.FALSE) continue;
-                toRule[g] = bdd.or(toRule[g], a);
+                kept[g] = bdd.or(kept[g], a);
                 if (!bdd.subset(a, m)) {
                     out.add(explain(f, true, r, bdd.diff(a, m)));
                     continue;
                 }
-                for (int j : index().overlapping(r)) {
-                    if (j >= r) break;
+                if (near == null) near = index.overlapping(r);
+                for (int j : near) {
                     VNode lj = leaves.get((long) j);
-                    if (lj == null || (lj.groups & (1L << g)) == 0) continue;
+                    if ((lj.groups & (1L << g)) == 0) continue;
                     checks++;
-                    int mj = space.match(policy.rules().get(j).match());
-                    if (bdd.intersects(a, mj)) {
-                        out.add(explain(f, false, j, bdd.and(a, mj)));
+                    if (bdd.intersects(a, match(j))) {
+                        out.add(explain(f, false, j, bdd.and(a, match(j))));
                         break;
                     }
                 }
             }
-        }
-        // (B1, no rule) Every packet a rule of a group matches is sent by the group to some rule.
-        bdd.release(base, toRule);
-        fam = space.family(f);
-        for (int i = 0; i < n && out.size() < max; i++) {
-            VNode li = leaves.get((long) i);
-            if (li == null) continue;
-            int mi = -1;
-            for (int g = 0; g < roots.length; g++) {
-                if ((li.groups & (1L << g)) == 0) continue;
+            for (int g = 0; g < groups && out.size() < max; g++) {
+                if ((leaf.groups & (1L << g)) == 0) continue;
                 checks++;
-                if (mi < 0) mi = bdd.and(space.match(policy.rules().get(i).match()), fam);
-                if (!bdd.subset(mi, toRule[g])) {
-                    out.add(explain(f, false, i, bdd.diff(mi, toRule[g])));
+                if (!bdd.subset(m, kept[g])) {
+                    out.add(explain(f, false, r, bdd.diff(m, kept[g])));
                     break;
                 }
             }
-            if (bdd.nodeCount() - base > SCRATCH) {
-                bdd.release(base, toRule);
-                fam = space.family(f);
-            }
+            index.activate(r);
         }
         bdd.release(base);
         fam = space.family(f);
-        // (B2) A rule without a leaf in any group must decide nothing: every packet it matches is matched by an earlier
-        // rule (which is then the first match, covered above).
-        for (int i = 0; i < n && out.size() < max; i++) {
-            if (leaves.containsKey((long) i)) continue;
-            if (bdd.nodeCount() - base > SCRATCH) {
-                bdd.release(base);
-                fam = space.family(f);
-            }
-            int s = bdd.and(space.match(policy.rules().get(i).match()), fam);
-            if (s == Bdd.FALSE) continue;
-            s = decided(i, s);
-            if (s != Bdd.FALSE) out.add(explain(f, false, i, s));
-        }
         if (!out.isEmpty()) return out;
         // The tables give the first matching rule; now the verdict bytes of the rules that decide packets.
         for (int i = 0; i <= n && out.size() < max; i++) {
@@ -352,127 +355,119 @@ final class TableSemantics {
 
     /** The packets of family {@code fam} that rule {@code i} decides (the default for i = n): matched by no earlier rule. */
     private int decided(Family f, int i, int fam) {
-        int s = i < n ? bdd.and(space.match(policy.rules().get(i).match()), fam) : fam;
+        int s = i < n ? bdd.and(match(i), fam) : fam;
         if (i < n) return decided(i, s);
         for (int j = 0; j < i && s != Bdd.FALSE; j++) {
-            int m = space.match(policy.rules().get(j).match());
+            int m = match(j);
             if (bdd.intersects(s, m)) s = bdd.diff(s, m);
         }
         return s;
     }
 
-    private RuleIndex index() {
-        if (index == null) {
-            index = new RuleIndex(n);
-            for (int j = 0; j < n; j++) index.add(j, policy.rules().get(j).match());
+    private int[] matchSets, matchEpochs;
+
+    /** Rule j's match (every family), built once and kept while the node table keeps it. */
+    private int match(int j) {
+        if (matchSets == null) {
+            matchSets = new int[n];
+            matchEpochs = new int[n];
+            Arrays.fill(matchSets, -1);
         }
-        return index;
+        int s = matchSets[j];
+        if (s >= 0 && bdd.stillValid(s, matchEpochs[j])) return s;
+        s = space.match(policy.rules().get(j).match());
+        matchSets[j] = s;
+        matchEpochs[j] = bdd.epoch();
+        return s;
     }
 
     private RuleIndex index;
+    private long[][] hulls; // per rule: {dst first hi, lo, last hi, lo, src first hi, lo, last hi, lo} in one family
 
-    /** The part of {@code s} (within rule i's match) that no earlier rule matches; earlier rules found by address. */
+    /** Whether rule j's destination and source hulls (of the family being checked) contain rule i's. */
+    private boolean hullsContain(int j, int i) {
+        long[] a = hulls[j], b = hulls[i];
+        if (a == null || b == null) return true;
+        for (int k = 0; k < 8; k += 4) {
+            if (cmp(a[k], a[k + 1], b[k], b[k + 1]) > 0 || cmp(b[k + 2], b[k + 3], a[k + 2], a[k + 3]) > 0) return false;
+        }
+        return true;
+    }
+
+    private static int cmp(long hi1, long lo1, long hi2, long lo2) {
+        int c = Long.compareUnsigned(hi1, hi2);
+        return c != 0 ? c : Long.compareUnsigned(lo1, lo2);
+    }
+
+    private void hulls(Family f) {
+        hulls = new long[n][];
+        for (int j = 0; j < n; j++) {
+            io.portcullis.ir.RuleMatch m = policy.rules().get(j).match();
+            List<long[]> d = Atoms.runs(m.dst(), f), sr = Atoms.runs(m.src(), f);
+            if (d.isEmpty() || sr.isEmpty()) continue;
+            long[] d0 = d.get(0), d1 = d.get(d.size() - 1), s0 = sr.get(0), s1 = sr.get(sr.size() - 1);
+            hulls[j] = new long[] {d0[0], d0[1], d1[2], d1[3], s0[0], s0[1], s1[2], s1[3]};
+        }
+    }
+
+    /**
+     * The part of {@code s} (within rule i's match) that no earlier rule with a leaf matches (earlier rules found by
+     * address, among those activated in the index so far).
+     */
     private int decided(int i, int s) {
-        for (int j : index().overlapping(i)) {
+        int[] near = index.overlapping(i);
+        // Most rules that decide nothing are covered by one earlier rule: first a subset test with each earlier rule
+        // whose address hulls contain rule i's (necessary for a cover, so no rule that covers is skipped; the loop after
+        // is exact in any case).
+        for (int j : near) {
+            if (j >= i) break;
+            if (hullsContain(j, i) && bdd.subset(s, match(j))) return Bdd.FALSE;
+        }
+        for (int j : near) {
             if (j >= i || s == Bdd.FALSE) break;
-            int m = space.match(policy.rules().get(j).match());
+            int m = match(j);
             if (bdd.intersects(s, m)) s = bdd.diff(s, m);
         }
         return s;
     }
 
     /**
-     * The part of {@code s} for which the walk from {@code x} reaches a rule with index at most {@code i}. The intervals
-     * that lead to one child are taken together ({@link #edge}): nodes share children, so there are far fewer children
-     * than intervals.
+     * The distinct parents of each node ({@code [x][0]}) and, for each, the position of x among that parent's distinct
+     * children ({@code [x][1]}).
      */
-    private int covered(Family f, List<VNode> all, VNode x, int s, int i) {
-        checks++;
-        if (x.leaf()) return x.rule <= i && x.rule < n ? s : Bdd.FALSE;
-        if (x.maxLeaf <= i && x.maxLeaf < n) return s;
-        if (x.minLeaf > i || x.minLeaf >= n) return Bdd.FALSE;
-        int[] range = overlapping(f, x, i);
-        int out = Bdd.FALSE;
-        if (range[0] == 0 && range[1] == x.kids.length - 1) {
+    private static int[][][] parents(List<VNode> all) {
+        int[] count = new int[all.size()];
+        for (VNode x : all) if (!x.leaf()) for (int k : x.dkids) count[k]++;
+        int[][][] out = new int[all.size()][2][];
+        for (int i = 0; i < out.length; i++) {
+            out[i][0] = new int[count[i]];
+            out[i][1] = new int[count[i]];
+        }
+        int[] fill = new int[all.size()];
+        for (VNode x : all) {
+            if (x.leaf()) continue;
             for (int j = 0; j < x.dkids.length; j++) {
-                VNode y = all.get(x.dkids[j]);
-                if (y.minLeaf > i || y.minLeaf >= n) continue;
-                int e = edgeAt(f, x, j);
-                if (!bdd.intersects(s, e)) continue;
-                out = bdd.or(out, covered(f, all, y, bdd.and(s, e), i));
+                int k = x.dkids[j];
+                out[k][0][fill[k]] = x.id;
+                out[k][1][fill[k]++] = j;
             }
-            return out;
-        }
-        // A wide address node reached by a narrow rule: per child, only the intervals of the range.
-        int[] part = new int[x.dkids.length];
-        int[] order = new int[x.dkids.length];
-        int used = 0;
-        for (int k = range[0]; k <= range[1]; k++) {
-            int j = x.slotOf[k];
-            VNode y = all.get(x.dkids[j]);
-            if (y.minLeaf > i || y.minLeaf >= n) continue;
-            if (part[j] == 0) order[used++] = j;
-            part[j] = bdd.or(part[j], keyset(f, x, k));
-            if (part[j] == Bdd.FALSE) part[j] = 0;
-        }
-        for (int u = 0; u < used; u++) {
-            int j = order[u];
-            int e = part[j];
-            if (e == 0 || !bdd.intersects(s, e)) continue;
-            out = bdd.or(out, covered(f, all, all.get(x.dkids[j]), bdd.and(s, e), i));
         }
         return out;
     }
 
-    /**
-     * The intervals of {@code x} that rule {@code i}'s addresses can meet (a cheap filter for address keys; the exact
-     * test is the intersection with the set).
-     */
-    private int[] overlapping(Family f, VNode x, int i) {
-        Tables.Node nd = x.node;
-        int last = nd.starts.length - 1;
-        if (nd.dim != Tables.DST_HI && nd.dim != Tables.SRC_HI) return new int[] {0, last};
-        io.portcullis.ir.RuleMatch m = policy.rules().get(i).match();
-        io.portcullis.net.AddrSet a = nd.dim == Tables.DST_HI ? m.dst() : m.src();
-        if (a.isAll(f)) return new int[] {0, last};
-        List<long[]> runs = Atoms.runs(a, f);
-        if (runs.isEmpty()) return new int[] {0, -1};
-        long lo = f == Family.IPV4 ? runs.get(0)[1] : runs.get(0)[0];
-        long[] end = runs.get(runs.size() - 1);
-        long hi = f == Family.IPV4 ? end[3] : end[2];
-        return new int[] {nd.interval(lo), nd.interval(hi)};
-    }
-
-    /** The distinct parents of each node. */
-    private static int[][] parents(List<VNode> all) {
-        List<java.util.Set<Integer>> ps = new ArrayList<>();
-        for (int i = 0; i < all.size(); i++) ps.add(new java.util.LinkedHashSet<>());
-        for (VNode x : all) if (!x.leaf()) for (int k : x.kids) ps.get(k).add(x.id);
-        int[][] out = new int[all.size()][];
-        for (int i = 0; i < out.length; i++) out[i] = ps.get(i).stream().mapToInt(Integer::intValue).toArray();
-        return out;
-    }
-
-    /** The packets that go from {@code p} to its child {@code x}: the union of the intervals that lead there. */
-    private int edge(Family f, VNode p, VNode x) {
-        int slot = -1;
-        for (int j = 0; j < p.dkids.length; j++) if (p.dkids[j] == x.id) { slot = j; break; }
-        return edgeAt(f, p, slot);
-    }
-
-    /** {@link #edge} for the child at position {@code slot} of {@code p}'s distinct children. */
+    /** The packets that go from {@code p} to its child at position {@code slot} of its distinct children. */
     private int edgeAt(Family f, VNode p, int slot) {
         int s = p.edgeSets[slot];
         if (s >= 0 && bdd.stillValid(s, p.edgeEpochs[slot])) return s;
         s = Bdd.FALSE;
-        for (int k = 0; k < p.kids.length; k++) if (p.slotOf[k] == slot) s = bdd.or(s, keyset(f, p, k));
+        for (int k : p.slotKs[slot]) s = bdd.or(s, keyset(f, p, k));
         p.edgeSets[slot] = s;
         p.edgeEpochs[slot] = bdd.epoch();
         return s;
     }
 
     /** {@code leaf} and the nodes it is reachable from, children before parents. */
-    private static List<VNode> ancestors(VNode leaf, List<VNode> all, int[][] parents) {
+    private static List<VNode> ancestors(VNode leaf, List<VNode> all, int[][][] parents) {
         java.util.Set<Integer> seen = new java.util.HashSet<>();
         java.util.ArrayDeque<Integer> st = new java.util.ArrayDeque<>();
         st.push(leaf.id);
@@ -481,7 +476,7 @@ final class TableSemantics {
         while (!st.isEmpty()) {
             int y = st.pop();
             out.add(all.get(y));
-            for (int p : parents[y]) if (seen.add(p)) st.push(p);
+            for (int p : parents[y][0]) if (seen.add(p)) st.push(p);
         }
         out.sort((a, b) -> Integer.compare(dimOf(b), dimOf(a)));
         return out;
