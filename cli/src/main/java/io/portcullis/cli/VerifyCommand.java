@@ -134,7 +134,13 @@ final class VerifyCommand {
                 }
                 KernelVerifier.Verification k;
                 try {
-                    k = KernelVerifier.verify(ProgramImage.of(p.code(), p.type().target(), license, p.name()));
+                    ProgramImage image = ProgramImage.of(p.code(), p.type().target(), license, p.name());
+                    // A table program reads .rodata sections: the kernel gets them as read-only maps, as from build.
+                    io.portcullis.bpf.elf.ElfFile elf = io.portcullis.bpf.elf.ElfFile.parse(bytes.get(f));
+                    io.portcullis.bpf.elf.ReadOnlyData data = io.portcullis.bpf.elf.ReadOnlyData.of(elf,
+                            elf.sectionHeader(p.section()).orElseThrow());
+                    k = KernelVerifier.verify(new ProgramImage(image.code(), image.instructions(), image.license(),
+                            image.name(), image.progType(), image.expectedAttachType(), data));
                 } catch (IllegalArgumentException e) {
                     out.println(where + ": the kernel verifier cannot load it: " + e.getMessage());
                     continue;

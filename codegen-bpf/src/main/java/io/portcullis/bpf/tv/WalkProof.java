@@ -354,7 +354,8 @@ final class WalkProof {
             if (t.hasBest && exitsByIntervals(t)) return null;
             exits.clear();
             ex.runFrom(t.block, t.with(null, t.s.set), (b, s) -> false);
-            checkExits(fs.walkBest, t, "the verdict lookup");
+            // Without a group (a family whose tables have no node: no rule of it has a leaf), the best is "no rule".
+            checkExits(t.hasBest ? fs.walkBest : bits.konst(tables.rules), t, "the verdict lookup");
             return null;
         }
         if (!exits.isEmpty()) throw new TvException("the table walk exits in the middle of a group", at);
@@ -511,9 +512,10 @@ final class WalkProof {
             allow = bdd.or(allow, bdd.diff(bdd.not(bits.ult(best, bits.konst(i))), bits.ult(bits.konst(j), best)));
             i = j + 1;
         }
+        // B never exceeds the rule count (it starts there and only takes smaller rule indices): exits are checked there.
         int inRange = bdd.not(bits.ult(bits.konst(n), best));
         for (long[] e : exits) {
-            int set = (int) e[2];
+            int set = bdd.and((int) e[2], inRange);
             if (e[1] < 0) throw new TvException("the program reads packet bytes after the table walk", (int) e[0]);
             int want = e[1] == allowCode ? bdd.and(allow, inRange) : e[1] == denyCode ? bdd.diff(inRange, allow) : Bdd.FALSE;
             if (bdd.diff(set, want) != Bdd.FALSE) {
