@@ -114,6 +114,41 @@ public final class PacketSpace {
         oddBoth = bdd.and(prefs[ODD_SRC], prefs[ODD_DST]);
     }
 
+    /**
+     * This space on {@code overlay}, an {@link Bdd#overlay()} of this space's package: the same fields and atoms, every
+     * set of this space valid there, and the sets built there private to the overlay's thread.
+     */
+    public PacketSpace on(Bdd overlay) { return new PacketSpace(this, overlay); }
+
+    private PacketSpace(PacketSpace o, Bdd overlay) {
+        if (overlay.base() == 0 || overlay.base() > o.bdd.nodeCount()) {
+            throw new IllegalArgumentException("not an overlay of this space's package");
+        }
+        atoms = o.atoms;
+        addrWidth = o.addrWidth;
+        portWidth = o.portWidth;
+        dstBase = o.dstBase;
+        srcBase = o.srcBase;
+        dportBase = o.dportBase;
+        sportBase = o.sportBase;
+        itypeBase = o.itypeBase;
+        icodeBase = o.icodeBase;
+        estBase = o.estBase;
+        vars = o.vars;
+        bdd = overlay;
+        v4 = o.v4;
+        v6 = o.v6;
+        nonFrag = o.nonFrag;
+        tcp = o.tcp;
+        udp = o.udp;
+        tcpOrUdp = o.tcpOrUdp;
+        hasPorts = o.hasPorts;
+        icmpAny = o.icmpAny;
+        newConnection = o.newConnection;
+        prefs = o.prefs;
+        oddBoth = o.oddBoth;
+    }
+
     /** The atom table, or null for bit-level fields. */
     public Atoms atoms() { return atoms; }
 

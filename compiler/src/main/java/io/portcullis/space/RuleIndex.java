@@ -26,9 +26,16 @@ import java.util.List;
  */
 public final class RuleIndex {
     private final Field src, dst;
-    private final int[] stamp;
     private final Sig[] sigs;
-    private int epoch;
+    // Per querying thread: which rules the current query has listed already (see IntList#addAll).
+    private final ThreadLocal<Scratch> scratch;
+
+    private static final class Scratch {
+        final int[] stamp;
+        int epoch;
+
+        Scratch(int rules) { stamp = new int[rules]; }
+    }
 
     /** An index in which every added rule can be found. */
     public RuleIndex(int rules) { this(rules, false); }
@@ -38,7 +45,7 @@ public final class RuleIndex {
      * a sweep in rule order can look among the earlier rules that still decide packets).
      */
     public RuleIndex(int rules, boolean live) {
-        stamp = new int[rules];
+        scratch = ThreadLocal.withInitial(() -> new Scratch(rules));
         sigs = new Sig[rules];
         src = new Field(live);
         dst = new Field(live);
@@ -53,6 +60,15 @@ public final class RuleIndex {
         sigs[rule] = s;
         src.add(rule, s.src);
         dst.add(rule, s.dst);
+    }
+
+    /**
+     * Ends adding: after this, queries may come from several threads at once (activation may not; it stays with the
+     * thread that adds). The first query does the same.
+     */
+    public void freeze() {
+        src.freeze();
+        dst.freeze();
     }
 
     /** Makes added rule {@code rule} visible to queries (for an index made with {@code live}). */
@@ -192,7 +208,10 @@ public final class RuleIndex {
         return out.sorted();
     }
 
-    /** Indexed rules whose source and destination sets contain the addresses of {@code p}, ascending. */
+    /** Whether indexed rules {@code a} and {@code b} can overlap, by the same test as {@link #overlapping(int)}. */
+    public boolean mayOverlap(int a, int b) { return sigs[a].meets(sigs[b], null); }
+
+        /** Indexed rules whose source and destination sets contain the addresses of {@code p}, ascending. */
     public int[] containing(Packet p) {
         IntList out = candidates(dst, new Prefixes(p.dst()), Integer.MAX_VALUE);
         IntList bySrc = candidates(src, new Prefixes(p.src()), out.size);
@@ -203,9 +222,10 @@ public final class RuleIndex {
     private IntList candidates(Field f, Prefixes s, int limit) {
         f.freeze();
         IntList out = new IntList();
-        epoch++;
+        Scratch x = scratch.get();
+        int epoch = ++x.epoch;
         for (int k = 0; k < s.size; k++) {
-            if (!f.overlapping(s.fam[k], s.hi[k], s.lo[k], s.len[k], out, stamp, epoch, limit)) return null;
+            if (!f.overlapping(s.fam[k], s.hi[k], s.lo[k], s.len[k], out, x.stamp, epoch, limit)) return null;
         }
         return out;
     }
