@@ -53,9 +53,9 @@ public final class Checker {
     static List<Diagnostic> check(ResolvedPolicy policy, List<ResolvedGuard> guards, LocalDate today,
                                   CheckConfig config, int threads, int sweepBlock, int ruleBlock) {
         Run run = new Run(new PolicySets(space(policy, guards, config), policy, threads, sweepBlock), today, threads,
-                ruleBlock);
+                ruleBlock, config);
         List<Diagnostic> raw = new ArrayList<>(run.run(guards));
-        raw.addAll(Unsafe.check(run.sets, config));
+        raw.addAll(run.unsafe);
         return Waivers.apply(policy, raw, today, config);
     }
 
@@ -93,11 +93,15 @@ public final class Checker {
         final int n;
         final int[] match, decided;
         final int threads, block;
+        final CheckConfig config;
         final List<Diagnostic> out = new ArrayList<>();
+        /** The unsafe-policy findings ({@link Unsafe}), computed beside the per-rule ones. */
+        List<Diagnostic> unsafe;
 
-        Run(PolicySets sets, LocalDate today, int threads, int block) {
+        Run(PolicySets sets, LocalDate today, int threads, int block, CheckConfig config) {
             this.threads = threads;
             this.block = block;
+            this.config = config;
             this.policy = sets.policy();
             this.space = sets.space();
             this.bdd = space.bdd();
@@ -138,12 +142,17 @@ public final class Checker {
                     forward.set(i, w.forward(i));
                     backward.set(i, w.backward(i));
                 }
+                unsafe = Unsafe.check(sets, config);
             } else {
                 java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
+                java.util.concurrent.atomic.AtomicBoolean unsafeTaken = new java.util.concurrent.atomic.AtomicBoolean();
+                List<List<Diagnostic>> unsafeOut = new ArrayList<>(java.util.Collections.nCopies(1, null));
                 bdd.freeze();
                 try {
                     io.portcullis.space.Parallel.run(threads, () -> {
                         Worker w = new Worker(space.on(bdd.overlay()));
+                        // The first thread here also does the unsafe-policy checks, in its own overlay.
+                        if (unsafeTaken.compareAndSet(false, true)) unsafeOut.set(0, Unsafe.check(sets, config, w.space));
                         for (int b; (b = next.getAndIncrement() * block) < n; ) {
                             for (int i = b; i < Math.min(n, b + block); i++) {
                                 forward.set(i, w.forward(i));
@@ -154,6 +163,7 @@ public final class Checker {
                 } finally {
                     bdd.thaw();
                 }
+                unsafe = unsafeOut.get(0);
             }
             for (List<Diagnostic> d : forward) out.addAll(d);
             for (List<Diagnostic> d : backward) out.addAll(d);

@@ -42,7 +42,12 @@ public final class Unsafe {
     }
 
     public static List<Diagnostic> check(PolicySets sets, CheckConfig config) {
-        return new Run(sets, config).run();
+        return check(sets, config, sets.space());
+    }
+
+    /** As {@link #check(PolicySets, CheckConfig)}, building sets in {@code space}: the sets' space or a view of it on an overlay. */
+    static List<Diagnostic> check(PolicySets sets, CheckConfig config, PacketSpace space) {
+        return new Run(sets, config, space).run();
     }
 
     private static AddrSet addrs(String... prefixes) {
@@ -79,10 +84,10 @@ public final class Unsafe {
         final ResolvedPolicy policy;
         final List<Diagnostic> out = new ArrayList<>();
 
-        Run(PolicySets sets, CheckConfig config) {
+        Run(PolicySets sets, CheckConfig config, PacketSpace space) {
             this.sets = sets;
             this.config = config;
-            this.space = sets.space();
+            this.space = space;
             this.bdd = space.bdd();
             this.policy = sets.policy();
         }
