@@ -166,17 +166,32 @@ public final class PacketSpace {
         return n;
     }
 
-    /** lo <= field <= hi for a field of {@code width} bits. */
+    /**
+     * lo <= field <= hi for a field of {@code width} bits, built in one pass: below the first bit where lo and hi
+     * differ, the 0 branch only has to stay at or above lo and the 1 branch at or below hi; above it the bits are
+     * those of lo (and hi).
+     */
     private int range(int base, int width, long lo, long hi) {
-        int le = Bdd.TRUE, ge = Bdd.TRUE;
-        for (int i = width - 1; i >= 0; i--) {
-            boolean hb = ((hi >>> (width - 1 - i)) & 1) != 0;
-            boolean lb = ((lo >>> (width - 1 - i)) & 1) != 0;
-            le = hb ? bdd.mk(base + i, Bdd.TRUE, le) : bdd.mk(base + i, le, Bdd.FALSE);
-            ge = lb ? bdd.mk(base + i, Bdd.FALSE, ge) : bdd.mk(base + i, ge, Bdd.TRUE);
+        if (Long.compareUnsigned(lo, hi) > 0) return Bdd.FALSE;
+        int d = 0; // the first bit, from the most significant, where lo and hi differ (lo has 0 there, hi 1)
+        while (d < width && bit(lo, width, d) == bit(hi, width, d)) d++;
+        int n;
+        if (d == width) {
+            n = Bdd.TRUE;
+        } else {
+            int ge = Bdd.TRUE, le = Bdd.TRUE;
+            for (int i = width - 1; i > d; i--) {
+                ge = bit(lo, width, i) ? bdd.mk(base + i, Bdd.FALSE, ge) : bdd.mk(base + i, ge, Bdd.TRUE);
+                le = bit(hi, width, i) ? bdd.mk(base + i, Bdd.TRUE, le) : bdd.mk(base + i, le, Bdd.FALSE);
+            }
+            n = bdd.mk(base + d, ge, le);
         }
-        return bdd.and(ge, le);
+        for (int i = d - 1; i >= 0; i--) n = bit(lo, width, i) ? bdd.mk(base + i, Bdd.FALSE, n) : bdd.mk(base + i, n, Bdd.FALSE);
+        return n;
     }
+
+    /** Bit {@code i} of a {@code width}-bit value, counting from the most significant (0). */
+    private static boolean bit(long v, int width, int i) { return ((v >>> (width - 1 - i)) & 1) != 0; }
 
     private int ports(int base, PortSet ps) {
         int n = Bdd.FALSE;
