@@ -46,6 +46,8 @@ public final class PacketSpace {
 
     private final Bdd bdd;
     private final Map<RuleMatch, long[]> matchCache = new HashMap<>(); // {node, bdd epoch when made}
+    // The same for one address field: rules name the same networks again and again (src, then dst).
+    private final Map<AddrSet, long[]> srcCache = new HashMap<>(), dstCache = new HashMap<>();
     private final int v4, v6, nonFrag, tcp, udp, tcpOrUdp, icmpAny, hasPorts, newConnection;
     private final int[] prefs; // the witness preferences after the protocol, in the order they apply
     private final int oddBoth; // prefs[ODD_SRC] & prefs[ODD_DST]
@@ -271,6 +273,16 @@ public final class PacketSpace {
 
     /** Packets whose address field at {@code base} lies in {@code s} (the family bit follows from the address). */
     public int addresses(int base, AddrSet s) {
+        Map<AddrSet, long[]> cache = base == srcBase ? srcCache : base == dstBase ? dstCache : null;
+        if (cache == null) return addressesOf(base, s);
+        long[] known = cache.get(s);
+        if (known != null && bdd.stillValid((int) known[0], (int) known[1])) return (int) known[0];
+        int n = addressesOf(base, s);
+        cache.put(s, new long[] {n, bdd.epoch()});
+        return n;
+    }
+
+    private int addressesOf(int base, AddrSet s) {
         int n = Bdd.FALSE;
         for (Family f : Family.values()) {
             if (s.isAll(f)) {

@@ -27,6 +27,52 @@ import java.util.List;
 public final class RuleIndex {
     private final Field src, dst;
     private final Sig[] sigs;
+    // The signatures again, as flat arrays, for the filter that every candidate of a query goes through (an object per
+    // rule cost a cache miss per field of each candidate): protocol bits (4 longs a rule), the hull of destination ports,
+    // and each address field, inline when it is one prefix.
+    private final long[] protoBits;
+    private final int[] dlo, dhi;
+    private final Flat srcFlat, dstFlat;
+
+    /** One address field of every rule: family and length (meta, -1 for several prefixes) and address, inline. */
+    private static final class Flat {
+        final int[] meta;
+        final long[] hi, lo;
+        final Prefixes[] multi;
+
+        Flat(int rules) {
+            meta = new int[rules];
+            hi = new long[rules];
+            lo = new long[rules];
+            multi = new Prefixes[rules];
+        }
+
+        void set(int rule, Prefixes p) {
+            if (p.size == 1) {
+                meta[rule] = p.fam[0] << 8 | p.len[0];
+                hi[rule] = p.hi[0];
+                lo[rule] = p.lo[0];
+            } else {
+                meta[rule] = -1;
+                multi[rule] = p;
+            }
+        }
+
+        /** Whether some prefix of rule {@code c} nests with some prefix of {@code q}: Sig.nested, without the object. */
+        boolean nested(int c, Prefixes q) {
+            int m = meta[c];
+            if (m < 0) return Sig.nested(multi[c], q);
+            if (q.size > 64) return true;
+            int f = m >>> 8, l = m & 0xff;
+            long h = hi[c], w = lo[c];
+            for (int y = 0; y < q.size; y++) {
+                if (f != q.fam[y]) continue;
+                int len = Math.min(l, q.len[y]);
+                if (((h ^ q.hi[y]) & maskHi(f, len)) == 0 && ((w ^ q.lo[y]) & maskLo(f, len)) == 0) return true;
+            }
+            return false;
+        }
+    }
     // Per querying thread: which rules the current query has listed already (see IntList#addAll).
     private final ThreadLocal<Scratch> scratch;
 
@@ -47,6 +93,11 @@ public final class RuleIndex {
     public RuleIndex(int rules, boolean live) {
         scratch = ThreadLocal.withInitial(() -> new Scratch(rules));
         sigs = new Sig[rules];
+        protoBits = new long[4 * rules];
+        dlo = new int[rules];
+        dhi = new int[rules];
+        srcFlat = new Flat(rules);
+        dstFlat = new Flat(rules);
         src = new Field(live);
         dst = new Field(live);
     }
@@ -58,6 +109,11 @@ public final class RuleIndex {
     public void add(int rule, RuleMatch m) {
         Sig s = Sig.of(m);
         sigs[rule] = s;
+        System.arraycopy(s.protos, 0, protoBits, 4 * rule, 4);
+        dlo[rule] = s.dlo;
+        dhi[rule] = s.dhi;
+        srcFlat.set(rule, s.src);
+        dstFlat.set(rule, s.dst);
         src.add(rule, s.src);
         dst.add(rule, s.dst);
     }
@@ -169,7 +225,7 @@ public final class RuleIndex {
                     && (known == o.dst || nested(dst, o.dst));
         }
 
-        private static boolean nested(Prefixes a, Prefixes b) {
+        static boolean nested(Prefixes a, Prefixes b) {
             if (a.size * b.size > 64) return true;
             for (int x = 0; x < a.size; x++) {
                 for (int y = 0; y < b.size; y++) {
@@ -204,12 +260,23 @@ public final class RuleIndex {
         // Every candidate found through a field has a prefix nested with one of the query's in that field.
         Prefixes known = srcSide ? sig.src : sig.dst;
         IntList out = new IntList();
-        for (int k = 0; k < c.size; k++) if (c.a[k] >= from && sigs[c.a[k]].meets(sig, known)) out.add(c.a[k]);
+        for (int k = 0; k < c.size; k++) if (c.a[k] >= from && meets(c.a[k], sig, known)) out.add(c.a[k]);
         return out.sorted();
     }
 
+    /** {@code sigs[c].meets(q, known)}, read from the flat arrays. */
+    private boolean meets(int c, Sig q, Prefixes known) {
+        int p = 4 * c;
+        long[] qp = q.protos;
+        if (((protoBits[p] & qp[0]) | (protoBits[p + 1] & qp[1]) | (protoBits[p + 2] & qp[2]) | (protoBits[p + 3] & qp[3])) == 0) {
+            return false;
+        }
+        return dlo[c] <= q.dhi && q.dlo <= dhi[c] && (known == q.src || srcFlat.nested(c, q.src))
+                && (known == q.dst || dstFlat.nested(c, q.dst));
+    }
+
     /** Whether indexed rules {@code a} and {@code b} can overlap, by the same test as {@link #overlapping(int)}. */
-    public boolean mayOverlap(int a, int b) { return sigs[a].meets(sigs[b], null); }
+    public boolean mayOverlap(int a, int b) { return meets(a, sigs[b], null); }
 
         /** Indexed rules whose source and destination sets contain the addresses of {@code p}, ascending. */
     public int[] containing(Packet p) {
