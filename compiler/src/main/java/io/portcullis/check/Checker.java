@@ -73,12 +73,16 @@ public final class Checker {
     }
 
     /**
-     * Threads for the per-rule findings: {@code -Dportcullis.threads=N}, by default one per processor. The findings do
-     * not depend on it: each rule's are computed from the finished sets alone and put in rule order.
+     * Threads for the decided sets and the per-rule findings: {@code -Dportcullis.threads=N}, by default one per
+     * processor up to {@link #MAX_DEFAULT_THREADS} (each thread holds an operation cache of its own, up to 32 MB). The
+     * findings do not depend on it: each rule's are computed from the same sets and put in rule order.
      */
     static int threads() {
-        return Math.max(1, Integer.getInteger("portcullis.threads", Runtime.getRuntime().availableProcessors()));
+        int cores = Math.min(MAX_DEFAULT_THREADS, Runtime.getRuntime().availableProcessors());
+        return Math.max(1, Integer.getInteger("portcullis.threads", cores));
     }
+
+    static final int MAX_DEFAULT_THREADS = 4;
 
     /** Rules per unit of work handed to a thread: small enough to balance, large enough that handing out is cheap. */
     private static final int BLOCK = 64;

@@ -71,8 +71,9 @@ public final class Bdd {
      * keeps its id there, and operations on them give the same sets (and the same results) as here.
      */
     public Bdd overlay() {
-        // Operations there walk this package's diagrams, as large as this table: a small cache would thrash (see rehash).
-        return overlay(Math.min(Math.max(1 << 14, Integer.highestOneBit(size)), MAX_CACHE));
+        // Operations there walk this package's diagrams, as large as this table: a small cache would thrash (see
+        // rehash). Half the largest cache, since each thread has one.
+        return overlay(Math.min(Math.max(1 << 14, Integer.highestOneBit(size)), MAX_CACHE / 2));
     }
 
     /** As {@link #overlay()}, with an operation cache of {@code cacheEntries} (a power of two). */
