@@ -253,8 +253,8 @@ public final class RuleIndex {
     public int[] overlappingLater(int rule) { return overlapping(sigs[rule], rule + 1); }
 
     private int[] overlapping(Sig sig, int from) {
-        IntList byDst = candidates(dst, sig.dst, Integer.MAX_VALUE);
-        IntList bySrc = byDst.size <= 16 ? null : candidates(src, sig.src, byDst.size);
+        IntList byDst = candidates(dst, sig.dst, Integer.MAX_VALUE, from);
+        IntList bySrc = byDst.size <= 16 ? null : candidates(src, sig.src, byDst.size, from);
         boolean srcSide = bySrc != null && bySrc.size < byDst.size;
         IntList c = srcSide ? bySrc : byDst;
         // Every candidate found through a field has a prefix nested with one of the query's in that field.
@@ -280,19 +280,19 @@ public final class RuleIndex {
 
         /** Indexed rules whose source and destination sets contain the addresses of {@code p}, ascending. */
     public int[] containing(Packet p) {
-        IntList out = candidates(dst, new Prefixes(p.dst()), Integer.MAX_VALUE);
-        IntList bySrc = candidates(src, new Prefixes(p.src()), out.size);
+        IntList out = candidates(dst, new Prefixes(p.dst()), Integer.MAX_VALUE, 0);
+        IntList bySrc = candidates(src, new Prefixes(p.src()), out.size, 0);
         return (bySrc != null && bySrc.size < out.size ? bySrc : out).sorted();
     }
 
-    /** Rules of {@code f} overlapping {@code s}, or null once there are more than {@code limit}. */
-    private IntList candidates(Field f, Prefixes s, int limit) {
+    /** Rules from {@code from} on of {@code f} overlapping {@code s}, or null once there are more than {@code limit}. */
+    private IntList candidates(Field f, Prefixes s, int limit, int from) {
         f.freeze();
         IntList out = new IntList();
         Scratch x = scratch.get();
         int epoch = ++x.epoch;
         for (int k = 0; k < s.size; k++) {
-            if (!f.overlapping(s.fam[k], s.hi[k], s.lo[k], s.len[k], out, x.stamp, epoch, limit)) return null;
+            if (!f.overlapping(s.fam[k], s.hi[k], s.lo[k], s.len[k], out, x.stamp, epoch, limit, from)) return null;
         }
         return out;
     }
@@ -406,18 +406,29 @@ public final class RuleIndex {
             return a;
         }
 
-        private boolean addKey(int k, IntList out, int[] stamp, int epoch, int limit) {
-            return out.addAll(rules, start[k], start[k] + fill[k], stamp, epoch, limit);
+        /** Adds the visible rules of key {@code k} from {@code from} on (each key lists its rules in ascending order). */
+        private boolean addKey(int k, IntList out, int[] stamp, int epoch, int limit, int from) {
+            int a = start[k], b = start[k] + fill[k];
+            if (from > 0 && a < b && rules[a] < from) {
+                int lo = a + 1, hi = b; // the first position holding a rule >= from
+                while (lo < hi) {
+                    int m = (lo + hi) >>> 1;
+                    if (rules[m] < from) lo = m + 1;
+                    else hi = m;
+                }
+                a = lo;
+            }
+            return out.addAll(rules, a, b, stamp, epoch, limit);
         }
 
-        boolean overlapping(int fam, long hi, long lo, int len, IntList out, int[] stamp, int epoch, int limit) {
+        boolean overlapping(int fam, long hi, long lo, int len, IntList out, int[] stamp, int epoch, int limit, int from) {
             boolean[] lengths = used[fam];
             for (int l = 0; l <= len; l++) {
                 if (!lengths[l]) continue;
                 long h = hi & maskHi(fam, l), w = lo & maskLo(fam, l);
                 int k = lowerBound(fam, h, w, l);
                 if (k < keys && kFam[k] == fam && kHi[k] == h && kLo[k] == w && kLen[k] == l
-                        && !addKey(k, out, stamp, epoch, limit)) return false;
+                        && !addKey(k, out, stamp, epoch, limit, from)) return false;
             }
             int bits = fam == V4 ? 32 : 128;
             if (len == bits) return true;
@@ -431,7 +442,7 @@ public final class RuleIndex {
                 int c = Long.compareUnsigned(kHi[k], lastHi);
                 if (c == 0) c = Long.compareUnsigned(kLo[k], lastLo);
                 if (c > 0) break;
-                if (!addKey(k, out, stamp, epoch, limit)) return false;
+                if (!addKey(k, out, stamp, epoch, limit, from)) return false;
             }
             return true;
         }
