@@ -367,11 +367,15 @@ public final class PacketSpace {
         int s = set;
         s = prefer(s, nonFrag);
         s = prefer(s, v4);
-        int proto = bdd.and(s, tcp) != Bdd.FALSE ? tcp : bdd.and(s, udp) != Bdd.FALSE ? udp : icmpAny;
+        int proto = bdd.intersects(s, tcp) ? tcp : bdd.intersects(s, udp) ? udp : icmpAny;
         s = prefer(s, proto);
         s = prefer(s, newConnection);
         boolean[] applied = new boolean[prefs.length];
         for (int k = 0; k < ODD_SRC; k++) {
+            if (bdd.subset(s, prefs[k])) {
+                applied[k] = true;
+                continue;
+            }
             int t = bdd.and(s, prefs[k]);
             applied[k] = t != Bdd.FALSE;
             if (applied[k]) s = t;
@@ -398,6 +402,7 @@ public final class PacketSpace {
     }
 
     private int prefer(int s, int pref) {
+        if (bdd.subset(s, pref)) return s; // often: nothing to cut, and a test makes no node
         int t = bdd.and(s, pref);
         return t == Bdd.FALSE ? s : t;
     }
