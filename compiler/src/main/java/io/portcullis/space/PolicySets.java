@@ -56,7 +56,6 @@ public final class PolicySets {
             live.freeze(); // before any thread queries it
             index.freeze();
             for (int s = 0; s < n; s += block) block(s, Math.min(n, s + block), live, breadth, threads);
-            index.freeze();
             return;
         }
         for (int i = 0; i < n; i++) {
