@@ -26,8 +26,9 @@ public final class Bdd {
     private final int varCount;
     // An overlay's ids below base are its parent's nodes, read from pnodes/pbuckets; its own node n is at
     // nodes[4(n - base)]. For a package of its own base is 0 and pnodes is empty.
-    private final int base;
-    private final int[] pnodes, pbuckets;
+    private int base;
+    private int[] pnodes, pbuckets;
+    private final Bdd parent;
     private boolean frozen;
     // Node n is nodes[4n..4n+3]: variable, low child, high child, next node in its hash bucket. One array, so that a
     // lookup touches one cache line per node instead of four (most of the engine's time is memory latency).
@@ -46,6 +47,7 @@ public final class Bdd {
         this.varCount = varCount;
         base = 0;
         pnodes = pbuckets = new int[0];
+        parent = null;
         int cap = 1 << 16;
         nodes = new int[4 * cap];
         nodes[VAR] = nodes[4 + VAR] = varCount; // terminals sort after every variable
@@ -55,6 +57,7 @@ public final class Bdd {
     }
 
     private Bdd(Bdd parent, int cacheEntries) {
+        this.parent = parent;
         varCount = parent.varCount;
         base = parent.size;
         pnodes = parent.nodes;
@@ -101,6 +104,27 @@ public final class Bdd {
 
     /** The number of nodes of this package's own (for a memo of {@link #copyFrom}). */
     public int ownNodes() { return size - base; }
+
+    /**
+     * This overlay, emptied and put on top of its parent as the parent is now (frozen again, after it grew): the same
+     * as a new {@link #overlay(int)} of the same cache size, without allocating the tables again.
+     */
+    public void rebase() {
+        if (parent == null) throw new IllegalStateException("not an overlay");
+        if (!parent.frozen) throw new IllegalStateException("an overlay needs a frozen package");
+        base = parent.size;
+        pnodes = parent.nodes;
+        pbuckets = parent.buckets;
+        size = base;
+        Arrays.fill(buckets, 0);
+        // Every cached result may name a node of the old overlay under an id the parent now uses.
+        clearCache();
+        if (epoch + 1 == floor.length) floor = Arrays.copyOf(floor, floor.length * 2);
+        floor[epoch] = base;
+        epoch++;
+        resetEpoch = epoch;
+        lastMark = 0;
+    }
 
     /** From now on nodes may not be added or released here, so that overlays can read this package from any thread. */
     public void freeze() { frozen = true; }

@@ -9,14 +9,18 @@ public final class Parallel {
 
     private static final long STACK = 16L << 20;
 
-    public static void run(int threads, Runnable task) {
+    public static void run(int threads, Runnable task) { run(threads, k -> task.run()); }
+
+    /** As {@link #run(int, Runnable)}, telling each thread its number: 0 for the calling thread, 1..threads-1. */
+    public static void run(int threads, java.util.function.IntConsumer task) {
         List<Thread> started = new ArrayList<>();
         Throwable[] failure = new Throwable[1];
         for (int k = 1; k < threads; k++) {
+            int id = k;
             // The diagram operations recurse once per variable; give the helpers room like a main thread's.
             Thread t = new Thread(null, () -> {
                 try {
-                    task.run();
+                    task.accept(id);
                 } catch (Throwable e) {
                     synchronized (failure) {
                         if (failure[0] == null) failure[0] = e;
@@ -28,7 +32,7 @@ public final class Parallel {
             started.add(t);
         }
         try {
-            task.run(); // the calling thread is one of them
+            task.accept(0); // the calling thread is one of them
         } catch (Throwable e) {
             synchronized (failure) {
                 if (failure[0] == null) failure[0] = e;

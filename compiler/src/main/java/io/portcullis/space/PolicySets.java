@@ -55,7 +55,8 @@ public final class PolicySets {
         if (threads > 1 && n >= 2 * block) {
             live.freeze(); // before any thread queries it
             index.freeze();
-            for (int s = 0; s < n; s += block) block(s, Math.min(n, s + block), live, breadth, threads);
+            Bdd[] overlays = new Bdd[threads]; // one per thread, put on top of the grown package again for each block
+            for (int s = 0; s < n; s += block) block(s, Math.min(n, s + block), live, breadth, overlays);
             return;
         }
         for (int i = 0; i < n; i++) {
@@ -97,14 +98,16 @@ public final class PolicySets {
      * changes nothing. Each thread works in an overlay of the frozen package; the sets are then copied into it in
      * rule order and the rules that decide packets are activated.
      */
-    private void block(int s, int e, RuleIndex live, long[] breadth, int threads) {
+    private void block(int s, int e, RuleIndex live, long[] breadth, Bdd[] overlays) {
         Bdd bdd = space.bdd();
         Found[] found = new Found[e - s];
         java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger(s);
         bdd.freeze();
         try {
-            Parallel.run(threads, () -> {
-                Bdd o = bdd.overlay(1 << 18);
+            Parallel.run(overlays.length, id -> {
+                Bdd o = overlays[id];
+                if (o == null) overlays[id] = o = bdd.overlay(1 << 18);
+                else o.rebase();
                 for (int i; (i = next.getAndIncrement()) < e; ) {
                     int[] before = live.overlapping(i); // active rules: all before the block
                     int[] inBlock = new int[i - s];
