@@ -9,6 +9,7 @@ import io.portcullis.eval.Evaluator;
 import io.portcullis.ir.Action;
 import io.portcullis.ir.Assertion;
 import io.portcullis.ir.Expect;
+import io.portcullis.ir.Family;
 import io.portcullis.ir.Packet;
 import io.portcullis.ir.ResolvedGuard;
 import io.portcullis.ir.ResolvedPolicy;
@@ -188,11 +189,22 @@ public final class Checker {
             List<Diagnostic> forward(int i) {
                 found = new ArrayList<>(1);
                 ResolvedRule r = rules.get(i);
+                String walked = walkedHeader(r);
                 if (match[i] == Bdd.FALSE) {
                     add(found, r, Codes.EMPTY, "rule " + name(r) + " matches no packet at all",
-                            "its parts cannot hold together (for example IPv4 sources with IPv6 destinations, or an"
-                                    + " except that removes everything); fix or delete the rule", List.of(), null);
+                            walked != null ? "its IPv6 addresses cannot go with protocol " + walked + ", which IPv6 packets"
+                                    + " never have (Portcullis walks the extension headers and matches the protocol after"
+                                    + " them); fix or delete the rule"
+                                    : "its parts cannot hold together (for example IPv4 sources with IPv6 destinations, or"
+                                    + " an except that removes everything); fix or delete the rule", List.of(), null);
                 } else {
+                    if (walked != null && !r.match().src().isEmpty(Family.IPV6) && !r.match().dst().isEmpty(Family.IPV6)) {
+                        add(found, r, Codes.IPV6_EXTENSION_HEADER, "rule " + name(r) + " names protocol " + walked
+                                        + ", which no IPv6 packet has: Portcullis walks IPv6 extension headers and matches"
+                                        + " the protocol after them, so the rule matches IPv4 packets only",
+                                "match the protocol that follows the extension headers, or write IPv4 addresses to say"
+                                        + " that the rule is for IPv4", List.of(), space.witness(match[i]));
+                    }
                     // Findings keep packets, not sets: every node made for this rule can go (see Bdd#release).
                     int mark = bdd.mark();
                     // The earlier rules that decide packets are enough: a rule that decides nothing is no decider,
@@ -341,6 +353,15 @@ public final class Checker {
                         "delete it, or keep it deliberately and waive this finding", rel, w);
                 return d;
             }
+        }
+
+        /** "44 (the IPv6 fragment header)" when a clause of {@code r} names an IPv6 extension header, else null. */
+        private static String walkedHeader(ResolvedRule r) {
+            for (io.portcullis.ir.ProtoClause c : r.match().protos()) {
+                String h = io.portcullis.ir.ProtoClause.ipv6ExtensionHeader(c.proto());
+                if (h != null) return c.proto() + " (the IPv6 " + h + " header)";
+            }
+            return null;
         }
 
         /** The first rule of {@code cands} (ascending) in [from+1, to) that matches {@code p}; -1 for none. */
