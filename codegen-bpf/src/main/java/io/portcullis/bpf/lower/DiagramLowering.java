@@ -26,7 +26,7 @@ import org.bytedeco.llvm.LLVM.LLVMValueRef;
  * last step maps that index to its action by the same kind of search over runs of equal actions.
  */
 final class DiagramLowering {
-    /** {@code established}: ACK or RST set; their bit positions in the TCP flags byte. */
+    /** {@code established}: ACK or RST set; their bit positions in the TCP flags byte (the separate layout). */
     private static final int ACK_SHIFT = Integer.numberOfTrailingZeros(TcpFlag.ACK.bit()),
             RST_SHIFT = Integer.numberOfTrailingZeros(TcpFlag.RST.bit());
 
@@ -160,15 +160,16 @@ final class DiagramLowering {
         for (Node n : DecisionDiagram.nodes(roots)) if (!n.isLeaf()) used[n.dim] = true;
         java.util.Arrays.fill(values, null);
         meta = null;
+        // Packed fields: one load of the opaque zero serves every key of this group (see Fields).
+        LLVMValueRef z = fields.packed() ? ir.getVolatile(fields.zero()) : null;
         for (Dim dim : Dim.values()) {
             if (!used[dim.ordinal()]) continue;
-            if (dim.ordinal() < Dim.PROTO.ordinal()) values[dim.ordinal()] = value(fields, dim);
-            else if (meta == null) meta = meta(fields);
+            if (dim.ordinal() < Dim.PROTO.ordinal()) values[dim.ordinal()] = value(fields, dim, z);
+            else if (meta == null) meta = z != null ? ir.xor(ir.getVolatile(fields.meta()), z) : meta(fields);
         }
     }
 
-    /** Bit positions of the packed keys in {@link #meta}: 9 + 16 + 17 bits. */
-    private static final int PROTO_AT = 0, L4_AT = 9, SPORT_AT = 25;
+    private static final int PROTO_AT = Fields.PROTO_AT, L4_AT = Fields.L4_AT, SPORT_AT = Fields.SPORT_AT;
 
     /**
      * The three non-address keys packed into one register. Every value the decision code tests must stay in a register
@@ -176,9 +177,9 @@ final class DiagramLowering {
      * (two or three instructions) into a temporary that only its own search narrows.
      */
     private LLVMValueRef meta(Fields f) {
-        LLVMValueRef proto = LLVMBuildZExt(ir.b, value(f, Dim.PROTO), ir.i64, "");
-        LLVMValueRef l4 = LLVMBuildZExt(ir.b, value(f, Dim.L4), ir.i64, "");
-        LLVMValueRef sport = LLVMBuildZExt(ir.b, value(f, Dim.SPORT), ir.i64, "");
+        LLVMValueRef proto = LLVMBuildZExt(ir.b, value(f, Dim.PROTO, null), ir.i64, "");
+        LLVMValueRef l4 = LLVMBuildZExt(ir.b, value(f, Dim.L4, null), ir.i64, "");
+        LLVMValueRef sport = LLVMBuildZExt(ir.b, value(f, Dim.SPORT, null), ir.i64, "");
         return ir.or(ir.or(ir.shl(proto, PROTO_AT), ir.shl(l4, L4_AT)), ir.shl(sport, SPORT_AT));
     }
 
@@ -247,9 +248,10 @@ final class DiagramLowering {
         }
         int mid = (lo + hi + 1) >>> 1;
         LLVMTypeRef t = is64 ? ir.i64 : ir.i32;
-        LLVMValueRef below = LLVMBuildICmp(ir.b, LLVMIntULT, v, LLVMConstInt(t, starts[mid], 0), "");
+        // The jump is taken for the upper half; the lower half follows (see Ir.condBrFallingTo).
+        LLVMValueRef atLeast = LLVMBuildICmp(ir.b, LLVMIntUGE, v, LLVMConstInt(t, starts[mid], 0), "");
         LLVMBasicBlockRef left = ir.block("lt"), right = ir.block("ge");
-        ir.condBr(below, left, right);
+        ir.condBrFallingTo(atLeast, right, left);
         ir.at(left);
         search(v, is64, starts, to, lo, mid - 1);
         ir.at(right);
@@ -257,13 +259,13 @@ final class DiagramLowering {
     }
 
     /** The field as an unsigned number in host order: i64 for IPv6 address words, i32 otherwise (32-bit jumps take it as an immediate). */
-    private LLVMValueRef value(Fields f, Dim d) {
+    private LLVMValueRef value(Fields f, Dim d, LLVMValueRef z) {
         int i = d.ordinal();
         switch (d) {
             case DST_HI, DST_LO, SRC_HI, SRC_LO -> {
                 LLVMValueRef slot = d == Dim.DST_HI ? f.dst0() : d == Dim.DST_LO ? f.dst1()
                         : d == Dim.SRC_HI ? f.src0() : f.src1();
-                LLVMValueRef raw = f.opaque(ir, slot);
+                LLVMValueRef raw = z != null ? ir.xor(ir.getVolatile(slot), z) : f.opaque(ir, slot);
                 if (family == Family.IPV6) {
                     wide[i] = true;
                     return bswap(ir.i64, raw);
@@ -291,13 +293,5 @@ final class DiagramLowering {
     }
 
     /** Addresses were loaded in network byte order; a bswap (one BPF instruction) gives their numeric value. */
-    private LLVMValueRef bswap(LLVMTypeRef t, LLVMValueRef v) {
-        String name = t == ir.i64 ? "llvm.bswap.i64" : "llvm.bswap.i32";
-        LLVMValueRef fn = LLVMGetNamedFunction(ir.module, name);
-        LLVMTypeRef[] params = {t};
-        LLVMTypeRef fnType = LLVMFunctionType(t, new PointerPointer<>(params), 1, 0);
-        if (fn == null || fn.isNull()) fn = LLVMAddFunction(ir.module, name, fnType);
-        LLVMValueRef[] args = {v};
-        return LLVMBuildCall2(ir.b, fnType, fn, new PointerPointer<>(args), 1, "");
-    }
+    private LLVMValueRef bswap(LLVMTypeRef t, LLVMValueRef v) { return ir.bswap(t, v); }
 }

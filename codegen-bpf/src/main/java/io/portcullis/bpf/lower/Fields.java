@@ -5,7 +5,14 @@ import org.bytedeco.llvm.LLVM.LLVMValueRef;
 /**
  * The header fields the parser hands to the decision code, as i64 stack slots. Addresses are kept in the packet's byte
  * order as loaded (see {@link FirstMatchLowering}); IPv4 uses {@code src0}/{@code dst0} only, IPv6 uses both words.
- * Fields a packet does not carry stay 0, as in {@link io.portcullis.ir.Packet}.
+ *
+ * <p><b>Two layouts.</b> {@link #separate} (the linear chain and the table walk): one slot per field, all set to 0 at
+ * entry, so fields a packet does not carry stay 0, as in {@link io.portcullis.ir.Packet}. {@link #packed} (the inline
+ * decision diagram): the addresses, and {@link #meta}, the three non-address keys of {@link DecisionDiagram.Dim}
+ * already packed into one word by the parser on each transport path ({@code PROTO} at bit {@link #PROTO_AT},
+ * {@code L4} at {@link #L4_AT}, {@code SPORT} at {@link #SPORT_AT}). Every path that reaches the decision code
+ * writes every packed slot its family reads, so nothing is zeroed at entry, and the decision code reads one slot
+ * instead of seven fields and packing them itself.
  *
  * <p><b>Why the slots are volatile, and what {@code zero} is for.</b> The parser reaches the decision code on many
  * paths (VLAN depths, IPv6 extension chains, TCP/UDP/ICMP/other, fragments), and on each path the kernel verifier knows
@@ -21,15 +28,26 @@ import org.bytedeco.llvm.LLVM.LLVMValueRef;
  * two recomputations into one register (the grouped form recomputes them per group for the same reason: a group's
  * search narrows its copy, never the slot).
  */
-record Fields(LLVMValueRef proto, LLVMValueRef nonFirstFragment, LLVMValueRef sport, LLVMValueRef dport,
+record Fields(boolean packed, LLVMValueRef proto, LLVMValueRef nonFirstFragment, LLVMValueRef sport, LLVMValueRef dport,
               LLVMValueRef tcpFlags, LLVMValueRef icmpType, LLVMValueRef icmpCode,
-              LLVMValueRef src0, LLVMValueRef src1, LLVMValueRef dst0, LLVMValueRef dst1, LLVMValueRef zero) {
+              LLVMValueRef src0, LLVMValueRef src1, LLVMValueRef dst0, LLVMValueRef dst1, LLVMValueRef meta,
+              LLVMValueRef zero) {
 
-    static Fields allocate(Ir ir) {
-        return new Fields(ir.volatileLocal("proto", 0), ir.volatileLocal("frag", 0), ir.volatileLocal("sport", 0),
+    /** Bit positions of the packed keys in {@link #meta}: 9 + 16 + 17 bits. */
+    static final int PROTO_AT = 0, L4_AT = 9, SPORT_AT = 25;
+
+    /** One slot per field, zeroed at entry. */
+    static Fields separate(Ir ir) {
+        return new Fields(false, ir.volatileLocal("proto", 0), ir.volatileLocal("frag", 0), ir.volatileLocal("sport", 0),
                 ir.volatileLocal("dport", 0), ir.volatileLocal("flags", 0), ir.volatileLocal("itype", 0),
                 ir.volatileLocal("icode", 0), ir.volatileLocal("src0", 0), ir.volatileLocal("src1", 0),
-                ir.volatileLocal("dst0", 0), ir.volatileLocal("dst1", 0), ir.volatileLocal("zero", 0));
+                ir.volatileLocal("dst0", 0), ir.volatileLocal("dst1", 0), null, ir.volatileLocal("zero", 0));
+    }
+
+    /** Addresses and the packed keys, each written by the parser on every path that reads it; nothing zeroed. */
+    static Fields packed(Ir ir) {
+        return new Fields(true, null, null, null, null, null, null, null, ir.volatileSlot("src0"), ir.volatileSlot("src1"),
+                ir.volatileSlot("dst0"), ir.volatileSlot("dst1"), ir.volatileSlot("meta"), ir.volatileSlot("zero"));
     }
 
     /** The field in {@code slot}, exact at run time and opaque to the verifier (see the class comment). */

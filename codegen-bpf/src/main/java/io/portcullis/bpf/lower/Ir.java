@@ -76,6 +76,13 @@ final class Ir {
         return slot;
     }
 
+    /** An i64 stack slot for {@link #setVolatile}/{@link #getVolatile}, not initialised; entry block only. */
+    LLVMValueRef volatileSlot(String name) {
+        LLVMValueRef slot = LLVMBuildAlloca(b, i64, name);
+        LLVMSetAlignment(slot, 8);
+        return slot;
+    }
+
     /**
      * An i64 local (promoted to a register) created in the entry block wherever the builder is; the builder comes
      * back to its block afterwards. For locals only the decision code needs; the caller stores its first value.
@@ -146,9 +153,38 @@ final class Ir {
     /** Big-endian u16 from two byte loads: the verifier then knows the result is below 65536. */
     LLVMValueRef be16(LLVMValueRef p, long off) { return or(shl(u8(p, off), 8), u8(p, off + 1)); }
 
+    /** {@code llvm.bswap} of an i32 or i64 value: one BPF {@code be32}/{@code be64} instruction. */
+    LLVMValueRef bswap(LLVMTypeRef t, LLVMValueRef v) {
+        String name = t == i64 ? "llvm.bswap.i64" : "llvm.bswap.i32";
+        LLVMValueRef fn = LLVMGetNamedFunction(module, name);
+        LLVMTypeRef[] params = {t};
+        LLVMTypeRef fnType = LLVMFunctionType(t, new PointerPointer<>(params), 1, 0);
+        if (fn == null || fn.isNull()) fn = LLVMAddFunction(module, name, fnType);
+        LLVMValueRef[] args = {v};
+        return LLVMBuildCall2(b, fnType, fn, new PointerPointer<>(args), 1, "");
+    }
+
     void br(LLVMBasicBlockRef to) { LLVMBuildBr(b, to); }
 
     void condBr(LLVMValueRef cond, LLVMBasicBlockRef yes, LLVMBasicBlockRef no) { LLVMBuildCondBr(b, cond, yes, no); }
+
+    /**
+     * A branch whose false successor should follow it in the object. LLVM's block placement makes the likelier
+     * successor the fall-through and, with equal weights, the true one; but the BPF back end cannot reverse a branch,
+     * so a true successor placed next costs a conditional jump over an extra {@code goto}. Branch weights of 1 : 2
+     * make the false successor the fall-through: one jump, taken only for the true side.
+     */
+    void condBrFallingTo(LLVMValueRef cond, LLVMBasicBlockRef yes, LLVMBasicBlockRef no) {
+        LLVMValueRef br = LLVMBuildCondBr(b, cond, yes, no);
+        if (profKind < 0) profKind = LLVMGetMDKindIDInContext(ctx, "prof", 4);
+        org.bytedeco.llvm.LLVM.LLVMMetadataRef[] md = {
+            LLVMMDStringInContext2(ctx, "branch_weights", 14),
+            LLVMValueAsMetadata(LLVMConstInt(i32, 1, 0)),
+            LLVMValueAsMetadata(LLVMConstInt(i32, 2, 0))};
+        LLVMSetMetadata(br, profKind, LLVMMetadataAsValue(ctx, LLVMMDNodeInContext2(ctx, new PointerPointer<>(md), md.length)));
+    }
+
+    private int profKind = -1;
 
     /** Continues in a fresh block when {@code cond} holds, otherwise jumps to {@code otherwise}. */
     void require(LLVMValueRef cond, LLVMBasicBlockRef otherwise) {

@@ -3,6 +3,7 @@ package io.portcullis.bpf.lower;
 import static org.bytedeco.llvm.global.LLVM.*;
 
 import io.portcullis.ir.ProtoClause;
+import io.portcullis.ir.TcpFlag;
 import org.bytedeco.llvm.LLVM.LLVMBasicBlockRef;
 import org.bytedeco.llvm.LLVM.LLVMValueRef;
 
@@ -112,7 +113,7 @@ final class ParserLowering {
         requireLength(p, at, total);
 
         LLVMValueRef proto = ir.u8(p, 9);
-        ir.setVolatile(f.proto(), proto);
+        if (!f.packed()) ir.setVolatile(f.proto(), proto);
         ir.setVolatile(f.src0(), ir.loadRaw(ir.i32, p, 12, 4));
         ir.setVolatile(f.dst0(), ir.loadRaw(ir.i32, p, 16, 4));
         LLVMValueRef fragOff = ir.and(ir.be16(p, 6), 0x1fff);
@@ -121,8 +122,25 @@ final class ParserLowering {
         transport(proto, ProtoClause.ICMP, ir.gep(p, hlen), hlen, total, rules);
 
         ir.at(fragment);
-        ir.setVolatile(f.nonFirstFragment(), ir.k(1));
+        nonFirstFragment(proto);
         ir.br(rules);
+    }
+
+    /** A non-first fragment: no transport header, so no ports, ICMP values or TCP flags. */
+    private void nonFirstFragment(LLVMValueRef proto) {
+        if (f.packed()) ir.setVolatile(f.meta(), ir.or(proto, ir.k(1L << DecisionDiagram.FRAG_SHIFT << Fields.PROTO_AT)));
+        else ir.setVolatile(f.nonFirstFragment(), ir.k(1));
+    }
+
+    /**
+     * The packed keys ({@link Fields#meta}): {@code PROTO} (the protocol; fragments are {@link #nonFirstFragment}),
+     * {@code L4} and {@code SPORT} (null for 0).
+     */
+    private void meta(LLVMValueRef proto, LLVMValueRef l4, LLVMValueRef sport) {
+        LLVMValueRef m = proto;
+        if (l4 != null) m = ir.or(m, ir.shl(l4, Fields.L4_AT));
+        if (sport != null) m = ir.or(m, ir.shl(sport, Fields.SPORT_AT));
+        ir.setVolatile(f.meta(), m);
     }
 
     /**
@@ -193,12 +211,12 @@ final class ParserLowering {
 
         ir.at(done);
         LLVMValueRef proto = ir.get(nhSlot), off = ir.get(offSlot);
-        ir.setVolatile(f.proto(), proto);
+        if (!f.packed()) ir.setVolatile(f.proto(), proto);
         transport(proto, ProtoClause.ICMPV6, ir.gep(payload, off), off, plen, rules);
 
         ir.at(fragment);
-        ir.setVolatile(f.proto(), ir.get(nhSlot));
-        ir.setVolatile(f.nonFirstFragment(), ir.k(1));
+        if (!f.packed()) ir.setVolatile(f.proto(), ir.get(nhSlot));
+        nonFirstFragment(ir.get(nhSlot));
         ir.br(rules);
     }
 
@@ -239,26 +257,60 @@ final class ParserLowering {
         ir.exitIf(ir.cmp(LLVMIntEQ, proto, ProtoClause.TCP), tcp);
         ir.exitIf(ir.cmp(LLVMIntEQ, proto, ProtoClause.UDP), udp);
         ir.exitIf(ir.cmp(LLVMIntEQ, proto, icmpProto), icmp);
+        if (f.packed()) meta(proto, null, null);
         ir.br(rules);
 
         ir.at(tcp);
         need(t, 20, used, limit);
-        ir.setVolatile(f.sport(), ir.be16(t, 0));
-        ir.setVolatile(f.dport(), ir.be16(t, 2));
-        ir.setVolatile(f.tcpFlags(), ir.u8(t, 13));
+        if (f.packed()) {
+            // SPORT's flag: 1 << EST_SHIFT when ACK or RST is set, without a branch: -(flags & (ACK|RST)) has its top
+            // bit set exactly when the masked flags are not 0.
+            LLVMValueRef acked = ir.and(ir.u8(t, 13), TcpFlag.ACK.bit() | TcpFlag.RST.bit());
+            LLVMValueRef est = ir.lshr(LLVMBuildNeg(ir.b, acked, ""), 63);
+            ir.setVolatile(f.meta(), ir.or(ir.or(ports(t), ir.k(ProtoClause.TCP)),
+                    ir.shl(est, Fields.SPORT_AT + DecisionDiagram.EST_SHIFT)));
+        } else {
+            ir.setVolatile(f.sport(), ir.be16(t, 0));
+            ir.setVolatile(f.dport(), ir.be16(t, 2));
+            ir.setVolatile(f.tcpFlags(), ir.u8(t, 13));
+        }
         ir.br(rules);
 
         ir.at(udp);
         need(t, 8, used, limit);
-        ir.setVolatile(f.sport(), ir.be16(t, 0));
-        ir.setVolatile(f.dport(), ir.be16(t, 2));
+        if (f.packed()) {
+            ir.setVolatile(f.meta(), ir.or(ports(t), ir.k(ProtoClause.UDP)));
+        } else {
+            ir.setVolatile(f.sport(), ir.be16(t, 0));
+            ir.setVolatile(f.dport(), ir.be16(t, 2));
+        }
         ir.br(rules);
 
         ir.at(icmp);
         need(t, 8, used, limit);
-        ir.setVolatile(f.icmpType(), ir.u8(t, 0));
-        ir.setVolatile(f.icmpCode(), ir.u8(t, 1));
+        if (f.packed()) {
+            // L4 for ICMP: type << ICMP_TYPE_SHIFT | code.
+            meta(ir.k(icmpProto), ir.or(ir.shl(ir.u8(t, 0), DecisionDiagram.ICMP_TYPE_SHIFT), ir.u8(t, 1)), null);
+        } else {
+            ir.setVolatile(f.icmpType(), ir.u8(t, 0));
+            ir.setVolatile(f.icmpCode(), ir.u8(t, 1));
+        }
         ir.br(rules);
+    }
+
+    /**
+     * {@code L4} and {@code SPORT} of {@link Fields#meta} for TCP and UDP, placed: the 4 bytes at {@code t} are the
+     * source and destination ports, so one 32-bit load, swapped to host order, is {@code sport << 16 | dport}, and
+     * since {@code SPORT_AT == L4_AT + 16} that shifted by {@code L4_AT} puts both ports where they belong.
+     */
+    private LLVMValueRef ports(LLVMValueRef t) {
+        LLVMValueRef both = LLVMBuildLoad2(ir.b, ir.i32, t, "");
+        LLVMSetAlignment(both, 4); // as for the address loads: x86-64 and arm64 read packets unaligned
+        return ir.shl(LLVMBuildZExt(ir.b, ir.bswap(ir.i32, both), ir.i64, ""), Fields.L4_AT);
+    }
+
+    static {
+        if (Fields.SPORT_AT != Fields.L4_AT + 16) throw new AssertionError("ports(): SPORT_AT must be L4_AT + 16");
     }
 
     private void need(LLVMValueRef t, long n, LLVMValueRef used, LLVMValueRef limit) {
