@@ -43,8 +43,14 @@ import java.util.Map;
  * per call (JNA, copying the frame in, the kernel's setup and teardown, the clock reads) is the same in both calls
  * and cancels, and nothing else is subtracted. Thread CPU time, like the kernel's own figure, leaves out the time the
  * thread is off the CPU (the kernel's loop stops its clock while it reschedules), so other processes on this shared
- * machine slow a figure only through the caches they share. Wall-clock time is read too and kept as a cross-check.
- * A figure is the median over the rounds; the kernel's integer figure (of the longer call) is kept beside it.
+ * machine slow a figure mostly through the caches they share. But not only: softirq work that other processes leave
+ * pending runs in this thread when the test loop re-enables bottom halves, and the fixed cost of a call varies, so a
+ * call is sometimes milliseconds slower than it should be, never faster. A figure is therefore the slope between the
+ * fastest shorter call and the fastest longer call over all rounds (interference only adds time, so the minima are
+ * the least disturbed); the slope of each round is kept for paired comparisons (rounds interleave the programs) and
+ * its spread is printed. Wall-clock time is read too, as a cross-check, and the kernel's integer figure (of the
+ * longer call; the smallest over the rounds, for the same reason) is kept beside each figure: a sub-ns figure should
+ * lie in [k, k+1), and one more than 0.25 ns outside is marked '~' in the table (a disturbed measurement).
  * The instructions each program executes per packet are counted once by our interpreter (deterministic).
  *
  * <pre>
@@ -94,8 +100,9 @@ public final class PacketCostBench {
     }
 
     /**
-     * One timing over the rounds: {@code ns} the median CPU-time slope per run (sub-ns, see the class comment),
-     * {@code wallNs} the same from wall-clock time, {@code kernelNs} the median of the kernel's integer figure,
+     * One timing over the rounds: {@code ns} the CPU-time slope per run between the fastest shorter call and the fastest
+     * longer call of all rounds (sub-ns, see the class comment),
+     * {@code wallNs} the median wall-clock slope, {@code kernelNs} the smallest of the kernel's integer figures,
      * {@code perRound} the slope of each round (in order, for paired comparisons of interleaved programs),
      * {@code steps} the instructions executed per packet (interpreter; -1 if unknown), and whether every run returned
      * the expected verdict.
@@ -114,8 +121,11 @@ public final class PacketCostBench {
     /** The longer call of a sample runs this many times as many repeats as the shorter one. */
     public static final int SLOPE_FACTOR = 3;
 
-    /** One sample: the kernel's integer average of the longer call, and the CPU and wall-clock slopes per run. */
-    public record Sample(long kernelNs, double cpuNs, double wallNs, int retval) {}
+    /**
+     * One sample: the kernel's integer average of the longer call, the CPU time of the shorter and the longer call,
+     * their slope per run, the wall-clock slope, and the return value.
+     */
+    public record Sample(long kernelNs, long shortCpuNs, long longCpuNs, double cpuNs, double wallNs, int retval) {}
 
     /**
      * The cost of one run from two calls of {@code repeat} and {@code factor * repeat} runs that took {@code shortNs}
@@ -134,7 +144,7 @@ public final class PacketCostBench {
         long c1 = THREADS.getCurrentThreadCpuTime(), w1 = System.nanoTime();
         LoadedProgram.RunStats s = p.run(frame, SLOPE_FACTOR * repeat);
         long c2 = THREADS.getCurrentThreadCpuTime(), w2 = System.nanoTime();
-        return new Sample(s.averageNs(), slope(c1 - c0, c2 - c1, repeat, SLOPE_FACTOR),
+        return new Sample(s.averageNs(), c1 - c0, c2 - c1, slope(c1 - c0, c2 - c1, repeat, SLOPE_FACTOR),
                 slope(w1 - w0, w2 - w1, repeat, SLOPE_FACTOR), s.retval());
     }
 
@@ -259,12 +269,15 @@ public final class PacketCostBench {
                 boolean ok = true;
                 for (Sample x : ss) ok &= e.getKey() == Kind.FLOOR || x.retval() == expected;
                 double[] cpu = new double[rounds], wall = new double[rounds], kernel = new double[rounds];
+                long shortest = Long.MAX_VALUE, longest = Long.MAX_VALUE;
                 for (int i = 0; i < rounds; i++) {
                     cpu[i] = ss[i].cpuNs();
                     wall[i] = ss[i].wallNs();
                     kernel[i] = ss[i].kernelNs();
+                    shortest = Math.min(shortest, ss[i].shortCpuNs());
+                    longest = Math.min(longest, ss[i].longCpuNs());
                 }
-                m.put(e.getKey(), new Timing(median(cpu), median(wall), median(kernel), cpu,
+                m.put(e.getKey(), new Timing(slope(shortest, longest, config.repeat(), SLOPE_FACTOR), median(wall), min(kernel), cpu,
                         steps(programs.get(e.getKey()), frame), ok, ss[rounds - 1].retval()));
             }
             times.put(p.name(), m);
@@ -359,6 +372,12 @@ public final class PacketCostBench {
 
     private static long ms(long t0) { return (System.nanoTime() - t0) / 1_000_000; }
 
+    private static double min(double[] xs) {
+        double m = Double.POSITIVE_INFINITY;
+        for (double x : xs) m = Math.min(m, x);
+        return m;
+    }
+
     private static double median(double[] xs) {
         double[] s = xs.clone();
         Arrays.sort(s);
@@ -429,6 +448,11 @@ public final class PacketCostBench {
         return sb.toString();
     }
 
+    /** Whether the sub-ns figure lies more than 0.25 ns outside [k, k + 1), k the kernel's integer figure. */
+    public static boolean disturbed(Timing t) {
+        return t.ns() < t.kernelNs() - 0.25 || t.ns() > t.kernelNs() + 1.25;
+    }
+
     /** In how many rounds {@code a} was cheaper than {@code b} (rounds interleave the programs, so they pair up). */
     public static int roundsCheaper(Timing a, Timing b) {
         int n = 0;
@@ -488,7 +512,8 @@ public final class PacketCostBench {
 
     private static String ns(Timing t) {
         if (t == null) return "-";
-        return String.format(Locale.ROOT, "%.2f (%.0f)%s", t.ns(), t.kernelNs(), t.verdictsCorrect() ? "" : " (WRONG VERDICT)");
+        return String.format(Locale.ROOT, "%.2f%s (%.0f)%s", t.ns(), disturbed(t) ? "~" : "", t.kernelNs(),
+                t.verdictsCorrect() ? "" : " (WRONG VERDICT)");
     }
 
     private static String ratio(double x) { return String.format(Locale.ROOT, x >= 10 ? "%.0fx" : "%.1fx", x); }

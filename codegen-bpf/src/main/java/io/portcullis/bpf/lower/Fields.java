@@ -28,7 +28,7 @@ import org.bytedeco.llvm.LLVM.LLVMValueRef;
  * two recomputations into one register (the grouped form recomputes them per group for the same reason: a group's
  * search narrows its copy, never the slot).
  */
-record Fields(boolean packed, LLVMValueRef proto, LLVMValueRef nonFirstFragment, LLVMValueRef sport, LLVMValueRef dport,
+record Fields(boolean packed, boolean direct, LLVMValueRef proto, LLVMValueRef nonFirstFragment, LLVMValueRef sport, LLVMValueRef dport,
               LLVMValueRef tcpFlags, LLVMValueRef icmpType, LLVMValueRef icmpCode,
               LLVMValueRef src0, LLVMValueRef src1, LLVMValueRef dst0, LLVMValueRef dst1, LLVMValueRef meta,
               LLVMValueRef zero) {
@@ -38,16 +38,41 @@ record Fields(boolean packed, LLVMValueRef proto, LLVMValueRef nonFirstFragment,
 
     /** One slot per field, zeroed at entry. */
     static Fields separate(Ir ir) {
-        return new Fields(false, ir.volatileLocal("proto", 0), ir.volatileLocal("frag", 0), ir.volatileLocal("sport", 0),
+        return new Fields(false, false, ir.volatileLocal("proto", 0), ir.volatileLocal("frag", 0), ir.volatileLocal("sport", 0),
                 ir.volatileLocal("dport", 0), ir.volatileLocal("flags", 0), ir.volatileLocal("itype", 0),
                 ir.volatileLocal("icode", 0), ir.volatileLocal("src0", 0), ir.volatileLocal("src1", 0),
                 ir.volatileLocal("dst0", 0), ir.volatileLocal("dst1", 0), null, ir.volatileLocal("zero", 0));
     }
 
-    /** Addresses and the packed keys, each written by the parser on every path that reads it; nothing zeroed. */
+    /**
+     * Addresses and the packed keys in ordinary locals, which LLVM promotes to registers (phis where the parser's paths
+     * meet), each written by the parser on every path that reads it; nothing zeroed, no stack round trip. The decision
+     * code XORs each with the opaque zero, itself a local.
+     */
     static Fields packed(Ir ir) {
-        return new Fields(true, null, null, null, null, null, null, null, ir.volatileSlot("src0"), ir.volatileSlot("src1"),
-                ir.volatileSlot("dst0"), ir.volatileSlot("dst1"), ir.volatileSlot("meta"), ir.volatileSlot("zero"));
+        return new Fields(true, false, null, null, null, null, null, null, null, ir.lateLocal("src0"), ir.lateLocal("src1"),
+                ir.lateLocal("dst0"), ir.lateLocal("dst1"), ir.lateLocal("meta"), ir.lateLocal("zero"));
+    }
+
+    /**
+     * The packed layout without the opaque zero: the verifier then sees each parser path's constants in the decision
+     * code (see the class comment), so only for diagrams small enough that walking them once per parser path stays
+     * cheap.
+     */
+    static Fields direct(Ir ir) {
+        return new Fields(true, true, null, null, null, null, null, null, null, ir.lateLocal("src0"), ir.lateLocal("src1"),
+                ir.lateLocal("dst0"), ir.lateLocal("dst1"), ir.lateLocal("meta"), null);
+    }
+
+    /** Stores a field: volatile in the separate layout, an ordinary local in the packed one. */
+    void put(Ir ir, LLVMValueRef slot, LLVMValueRef v) {
+        if (packed) ir.set(slot, v);
+        else ir.setVolatile(slot, v);
+    }
+
+    /** Loads a field: volatile in the separate layout, an ordinary local in the packed one. */
+    LLVMValueRef take(Ir ir, LLVMValueRef slot) {
+        return packed ? ir.get(slot) : ir.getVolatile(slot);
     }
 
     /** The field in {@code slot}, exact at run time and opaque to the verifier (see the class comment). */

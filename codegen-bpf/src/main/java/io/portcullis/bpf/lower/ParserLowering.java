@@ -113,9 +113,9 @@ final class ParserLowering {
         requireLength(p, at, total);
 
         LLVMValueRef proto = ir.u8(p, 9);
-        if (!f.packed()) ir.setVolatile(f.proto(), proto);
-        ir.setVolatile(f.src0(), ir.loadRaw(ir.i32, p, 12, 4));
-        ir.setVolatile(f.dst0(), ir.loadRaw(ir.i32, p, 16, 4));
+        if (!f.packed()) f.put(ir, f.proto(), proto);
+        f.put(ir, f.src0(), ir.loadRaw(ir.i32, p, 12, 4));
+        f.put(ir, f.dst0(), ir.loadRaw(ir.i32, p, 16, 4));
         LLVMValueRef fragOff = ir.and(ir.be16(p, 6), 0x1fff);
         LLVMBasicBlockRef fragment = ir.block("v4.fragment");
         ir.exitIf(ir.cmp(LLVMIntNE, fragOff, 0), fragment);
@@ -128,8 +128,8 @@ final class ParserLowering {
 
     /** A non-first fragment: no transport header, so no ports, ICMP values or TCP flags. */
     private void nonFirstFragment(LLVMValueRef proto) {
-        if (f.packed()) ir.setVolatile(f.meta(), ir.or(proto, ir.k(1L << DecisionDiagram.FRAG_SHIFT << Fields.PROTO_AT)));
-        else ir.setVolatile(f.nonFirstFragment(), ir.k(1));
+        if (f.packed()) f.put(ir, f.meta(), ir.or(proto, ir.k(1L << DecisionDiagram.FRAG_SHIFT << Fields.PROTO_AT)));
+        else f.put(ir, f.nonFirstFragment(), ir.k(1));
     }
 
     /**
@@ -140,7 +140,7 @@ final class ParserLowering {
         LLVMValueRef m = proto;
         if (l4 != null) m = ir.or(m, ir.shl(l4, Fields.L4_AT));
         if (sport != null) m = ir.or(m, ir.shl(sport, Fields.SPORT_AT));
-        ir.setVolatile(f.meta(), m);
+        f.put(ir, f.meta(), m);
     }
 
     /**
@@ -160,10 +160,10 @@ final class ParserLowering {
         LLVMValueRef plen = ir.be16(p, 4);
         LLVMValueRef payload = ir.gep(p, 40);
         requireLength(p, at, ir.add(plen, ir.k(40)));
-        ir.setVolatile(f.src0(), ir.loadRaw(ir.i64, p, 8, 8));
-        ir.setVolatile(f.src1(), ir.loadRaw(ir.i64, p, 16, 8));
-        ir.setVolatile(f.dst0(), ir.loadRaw(ir.i64, p, 24, 8));
-        ir.setVolatile(f.dst1(), ir.loadRaw(ir.i64, p, 32, 8));
+        f.put(ir, f.src0(), ir.loadRaw(ir.i64, p, 8, 8));
+        f.put(ir, f.src1(), ir.loadRaw(ir.i64, p, 16, 8));
+        f.put(ir, f.dst0(), ir.loadRaw(ir.i64, p, 24, 8));
+        f.put(ir, f.dst1(), ir.loadRaw(ir.i64, p, 32, 8));
 
         // Walk state: the next header's type and its offset from the start of the payload.
         ir.set(nhSlot, ir.u8(p, 6));
@@ -211,11 +211,11 @@ final class ParserLowering {
 
         ir.at(done);
         LLVMValueRef proto = ir.get(nhSlot), off = ir.get(offSlot);
-        if (!f.packed()) ir.setVolatile(f.proto(), proto);
+        if (!f.packed()) f.put(ir, f.proto(), proto);
         transport(proto, ProtoClause.ICMPV6, ir.gep(payload, off), off, plen, rules);
 
         ir.at(fragment);
-        if (!f.packed()) ir.setVolatile(f.proto(), ir.get(nhSlot));
+        if (!f.packed()) f.put(ir, f.proto(), ir.get(nhSlot));
         nonFirstFragment(ir.get(nhSlot));
         ir.br(rules);
     }
@@ -226,13 +226,14 @@ final class ParserLowering {
      * have 8 bytes checked.
      */
     private void opaqueZero(LLVMValueRef p) {
+        if (f.direct()) return;
         LLVMValueRef a = LLVMBuildLoad2(ir.b, ir.i64, p, "");
         LLVMValueRef b = LLVMBuildLoad2(ir.b, ir.i64, p, "");
         for (LLVMValueRef v : new LLVMValueRef[] {a, b}) {
             LLVMSetVolatile(v, 1);
             LLVMSetAlignment(v, 8);
         }
-        ir.setVolatile(f.zero(), ir.xor(a, b));
+        f.put(ir, f.zero(), ir.xor(a, b));
     }
 
     /** Checks the extension header at {@code payload + off} and advances the walk past it. */
@@ -267,22 +268,22 @@ final class ParserLowering {
             // bit set exactly when the masked flags are not 0.
             LLVMValueRef acked = ir.and(ir.u8(t, 13), TcpFlag.ACK.bit() | TcpFlag.RST.bit());
             LLVMValueRef est = ir.lshr(LLVMBuildNeg(ir.b, acked, ""), 63);
-            ir.setVolatile(f.meta(), ir.or(ir.or(ports(t), ir.k(ProtoClause.TCP)),
+            f.put(ir, f.meta(), ir.or(ir.or(ports(t), ir.k(ProtoClause.TCP)),
                     ir.shl(est, Fields.SPORT_AT + DecisionDiagram.EST_SHIFT)));
         } else {
-            ir.setVolatile(f.sport(), ir.be16(t, 0));
-            ir.setVolatile(f.dport(), ir.be16(t, 2));
-            ir.setVolatile(f.tcpFlags(), ir.u8(t, 13));
+            f.put(ir, f.sport(), ir.be16(t, 0));
+            f.put(ir, f.dport(), ir.be16(t, 2));
+            f.put(ir, f.tcpFlags(), ir.u8(t, 13));
         }
         ir.br(rules);
 
         ir.at(udp);
         need(t, 8, used, limit);
         if (f.packed()) {
-            ir.setVolatile(f.meta(), ir.or(ports(t), ir.k(ProtoClause.UDP)));
+            f.put(ir, f.meta(), ir.or(ports(t), ir.k(ProtoClause.UDP)));
         } else {
-            ir.setVolatile(f.sport(), ir.be16(t, 0));
-            ir.setVolatile(f.dport(), ir.be16(t, 2));
+            f.put(ir, f.sport(), ir.be16(t, 0));
+            f.put(ir, f.dport(), ir.be16(t, 2));
         }
         ir.br(rules);
 
@@ -292,8 +293,8 @@ final class ParserLowering {
             // L4 for ICMP: type << ICMP_TYPE_SHIFT | code.
             meta(ir.k(icmpProto), ir.or(ir.shl(ir.u8(t, 0), DecisionDiagram.ICMP_TYPE_SHIFT), ir.u8(t, 1)), null);
         } else {
-            ir.setVolatile(f.icmpType(), ir.u8(t, 0));
-            ir.setVolatile(f.icmpCode(), ir.u8(t, 1));
+            f.put(ir, f.icmpType(), ir.u8(t, 0));
+            f.put(ir, f.icmpCode(), ir.u8(t, 1));
         }
         ir.br(rules);
     }
