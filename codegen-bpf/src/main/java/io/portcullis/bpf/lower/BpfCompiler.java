@@ -93,6 +93,7 @@ public final class BpfCompiler {
         Ir ir = new Ir(ctx, module);
         try {
             ObjectEmitter.configure(module, tm);
+            ir.hints = strategy != Strategy.TABLE;
             String source = policy.span() != null && policy.span().file() != null ? policy.span().file().text() : "";
             ir.debug = DebugInfo.create(ir, sourceName, source);
             license(ir);

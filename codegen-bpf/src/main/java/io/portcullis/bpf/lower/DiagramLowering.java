@@ -266,7 +266,7 @@ final class DiagramLowering {
                 LLVMValueRef is = LLVMBuildICmp(ir.b, LLVMIntEQ, v, LLVMConstInt(t, e.points()[k], 0), "");
                 LLVMBasicBlockRef other = ir.block("ne");
                 ir.condBrFallingTo(is, to[e.pointKids()[k]], other);
-                ir.at(other);
+                ir.follow(other);
             }
             ir.br(to[e.kid()]);
             return;
@@ -276,7 +276,7 @@ final class DiagramLowering {
         LLVMValueRef atLeast = LLVMBuildICmp(ir.b, LLVMIntUGE, v, LLVMConstInt(t, plan.get(mid).start(), 0), "");
         LLVMBasicBlockRef left = ir.block("lt"), right = ir.block("ge");
         ir.condBrFallingTo(atLeast, right, left);
-        ir.at(left);
+        ir.follow(left);
         search(v, t, plan, to, lo, mid - 1);
         ir.at(right);
         search(v, t, plan, to, mid, hi);

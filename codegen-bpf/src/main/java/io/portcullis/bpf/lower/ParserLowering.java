@@ -56,7 +56,7 @@ final class ParserLowering {
     static void emitFromIp(Ir ir, Fields f, LLVMValueRef data, LLVMValueRef end, LLVMValueRef len, LLVMBasicBlockRef v4,
                            LLVMBasicBlockRef v6, LLVMBasicBlockRef nonIp, LLVMBasicBlockRef malformed) {
         ParserLowering p = new ParserLowering(ir, f, end, len, malformed);
-        ir.requireBytes(data, 1, end, malformed);
+        ir.requireBytesOrExit(data, 1, end, malformed);
         LLVMValueRef version = ir.lshr(ir.u8(data, 0), 4);
         LLVMBasicBlockRef at4 = ir.block("ipv4.at0"), at6 = ir.block("ipv6.at0");
         ir.exitIf(ir.cmp(LLVMIntEQ, version, 4), at4);
@@ -71,7 +71,7 @@ final class ParserLowering {
     private void ethernet(LLVMValueRef data, LLVMBasicBlockRef v4, LLVMBasicBlockRef v6, LLVMBasicBlockRef nonIp) {
         // Each tag depth gets its own copy of the dispatch, so the L3 offset stays a constant for the verifier.
         int l3 = 14;
-        ir.requireBytes(data, l3, end, malformed);
+        ir.requireBytesOrExit(data, l3, end, malformed);
         LLVMValueRef type = ir.be16(data, 12);
         LLVMBasicBlockRef[] v4At = new LLVMBasicBlockRef[MAX_VLAN_TAGS + 1];
         LLVMBasicBlockRef[] v6At = new LLVMBasicBlockRef[MAX_VLAN_TAGS + 1];
@@ -86,7 +86,7 @@ final class ParserLowering {
                 break;
             }
             ir.require(vlan, nonIp);
-            ir.requireBytes(data, l3 + 4, end, malformed);
+            ir.requireBytesOrExit(data, l3 + 4, end, malformed);
             type = ir.be16(data, l3 + 2);
             l3 += 4;
         }
@@ -100,16 +100,16 @@ final class ParserLowering {
 
     /** {@code p} points at the IPv4 header, {@code at} bytes after {@code data}. */
     private void ipv4(LLVMValueRef p, int at, LLVMBasicBlockRef rules) {
-        ir.requireBytes(p, 20, end, malformed);
+        ir.requireBytesOrExit(p, 20, end, malformed);
         opaqueZero(p);
         LLVMValueRef b0 = ir.u8(p, 0);
-        ir.require(ir.cmp(LLVMIntEQ, ir.lshr(b0, 4), 4), malformed);
+        ir.check(ir.cmp(LLVMIntEQ, ir.lshr(b0, 4), 4), malformed);
         LLVMValueRef ihl = ir.and(b0, 0xf);
-        ir.require(ir.cmp(LLVMIntUGE, ihl, 5), malformed);
+        ir.check(ir.cmp(LLVMIntUGE, ihl, 5), malformed);
         LLVMValueRef hlen = ir.shl(ihl, 2);
-        ir.requireBytes(ir.gep(p, hlen), 0, end, malformed);
+        ir.requireBytesOrExit(ir.gep(p, hlen), 0, end, malformed);
         LLVMValueRef total = ir.be16(p, 2);
-        ir.require(ir.cmp(LLVMIntUGE, total, hlen), malformed);
+        ir.check(ir.cmp(LLVMIntUGE, total, hlen), malformed);
         requireLength(p, at, total);
 
         LLVMValueRef proto = ir.u8(p, 9);
@@ -118,7 +118,7 @@ final class ParserLowering {
         f.put(ir, f.dst0(), ir.loadRaw(ir.i32, p, 16, 4));
         LLVMValueRef fragOff = ir.and(ir.be16(p, 6), 0x1fff);
         LLVMBasicBlockRef fragment = ir.block("v4.fragment");
-        ir.exitIf(ir.cmp(LLVMIntNE, fragOff, 0), fragment);
+        ir.exitIfUnlikely(ir.cmp(LLVMIntNE, fragOff, 0), fragment);
         transport(proto, ProtoClause.ICMP, ir.gep(p, hlen), hlen, total, rules);
 
         ir.at(fragment);
@@ -149,14 +149,14 @@ final class ParserLowering {
      * {@code skb->len}, an integer compare. Headers themselves are still only read below {@code data_end}.
      */
     private void requireLength(LLVMValueRef p, int at, LLVMValueRef length) {
-        if (len == null) ir.requireBytes(ir.gep(p, length), 0, end, malformed);
-        else ir.require(ir.cmp(LLVMIntULE, ir.add(length, ir.k(at)), len), malformed);
+        if (len == null) ir.requireBytesOrExit(ir.gep(p, length), 0, end, malformed);
+        else ir.check(ir.cmp(LLVMIntULE, ir.add(length, ir.k(at)), len), malformed);
     }
 
     private void ipv6(LLVMValueRef p, int at, LLVMBasicBlockRef rules) {
-        ir.requireBytes(p, 40, end, malformed);
+        ir.requireBytesOrExit(p, 40, end, malformed);
         opaqueZero(p);
-        ir.require(ir.cmp(LLVMIntEQ, ir.lshr(ir.u8(p, 0), 4), 6), malformed);
+        ir.check(ir.cmp(LLVMIntEQ, ir.lshr(ir.u8(p, 0), 4), 6), malformed);
         LLVMValueRef plen = ir.be16(p, 4);
         LLVMValueRef payload = ir.gep(p, 40);
         requireLength(p, at, ir.add(plen, ir.k(40)));
@@ -175,11 +175,11 @@ final class ParserLowering {
             LLVMBasicBlockRef opts = ir.block("v6.opts"), ah = ir.block("v6.ah"), frag = ir.block("v6.frag");
             LLVMBasicBlockRef next = ir.block("v6.next");
             // Hop-by-hop options may only come first.
-            ir.exitIf(ir.cmp(LLVMIntEQ, nh, HOPOPTS), level == 0 ? opts : malformed);
-            ir.exitIf(ir.cmp(LLVMIntEQ, nh, ROUTING), opts);
-            ir.exitIf(ir.cmp(LLVMIntEQ, nh, DSTOPTS), opts);
-            ir.exitIf(ir.cmp(LLVMIntEQ, nh, AH), ah);
-            ir.exitIf(ir.cmp(LLVMIntEQ, nh, FRAGMENT), frag);
+            ir.exitIfUnlikely(ir.cmp(LLVMIntEQ, nh, HOPOPTS), level == 0 ? opts : malformed);
+            ir.exitIfUnlikely(ir.cmp(LLVMIntEQ, nh, ROUTING), opts);
+            ir.exitIfUnlikely(ir.cmp(LLVMIntEQ, nh, DSTOPTS), opts);
+            ir.exitIfUnlikely(ir.cmp(LLVMIntEQ, nh, AH), ah);
+            ir.exitIfUnlikely(ir.cmp(LLVMIntEQ, nh, FRAGMENT), frag);
             ir.br(done);
 
             // Options-style headers are (len + 1) * 8 bytes, AH is (len + 2) * 4: each from its own type.
@@ -192,12 +192,12 @@ final class ParserLowering {
 
             ir.at(frag);
             LLVMValueRef h = ir.gep(payload, off);
-            ir.requireBytes(h, 8, end, malformed);
+            ir.requireBytesOrExit(h, 8, end, malformed);
             LLVMValueRef after = ir.add(off, ir.k(8));
-            ir.require(ir.cmp(LLVMIntULE, after, plen), malformed);
+            ir.check(ir.cmp(LLVMIntULE, after, plen), malformed);
             ir.set(nhSlot, ir.u8(h, 0));
             ir.set(offSlot, after);
-            ir.exitIf(ir.cmp(LLVMIntNE, ir.lshr(ir.be16(h, 2), 3), 0), fragment);
+            ir.exitIfUnlikely(ir.cmp(LLVMIntNE, ir.lshr(ir.be16(h, 2), 3), 0), fragment);
             ir.br(next);
 
             ir.at(next);
@@ -205,7 +205,7 @@ final class ParserLowering {
         // Still an extension header after the bound: the chain is too long to classify.
         LLVMValueRef last = ir.get(nhSlot);
         for (int type : new int[] {HOPOPTS, ROUTING, DSTOPTS, AH, FRAGMENT}) {
-            ir.exitIf(ir.cmp(LLVMIntEQ, last, type), malformed);
+            ir.exitIfUnlikely(ir.cmp(LLVMIntEQ, last, type), malformed);
         }
         ir.br(done);
 
@@ -239,11 +239,11 @@ final class ParserLowering {
     /** Checks the extension header at {@code payload + off} and advances the walk past it. */
     private void extHeader(LLVMValueRef payload, LLVMValueRef off, LLVMValueRef plen, long bias, int shift) {
         LLVMValueRef h = ir.gep(payload, off);
-        ir.requireBytes(h, 2, end, malformed);
-        ir.require(ir.cmp(LLVMIntULE, ir.add(off, ir.k(2)), plen), malformed);
+        ir.requireBytesOrExit(h, 2, end, malformed);
+        ir.check(ir.cmp(LLVMIntULE, ir.add(off, ir.k(2)), plen), malformed);
         LLVMValueRef len = ir.shl(ir.add(ir.u8(h, 1), ir.k(bias)), shift);
         LLVMValueRef after = ir.add(off, len);
-        ir.require(ir.cmp(LLVMIntULE, after, plen), malformed);
+        ir.check(ir.cmp(LLVMIntULE, after, plen), malformed);
         ir.set(nhSlot, ir.u8(h, 0));
         ir.set(offSlot, after);
     }
@@ -255,7 +255,15 @@ final class ParserLowering {
     private void transport(LLVMValueRef proto, int icmpProto, LLVMValueRef t, LLVMValueRef used, LLVMValueRef limit,
                            LLVMBasicBlockRef rules) {
         LLVMBasicBlockRef tcp = ir.block("tcp"), udp = ir.block("udp"), icmp = ir.block("icmp");
-        ir.exitIf(ir.cmp(LLVMIntEQ, proto, ProtoClause.TCP), tcp);
+        if (ir.hints) {
+            // TCP, the common case, falls through; everything else is one jump away.
+            LLVMBasicBlockRef other = ir.block("nottcp");
+            ir.exitIfUnlikely(ir.cmp(LLVMIntNE, proto, ProtoClause.TCP), other);
+            ir.br(tcp);
+            ir.at(other);
+        } else {
+            ir.exitIf(ir.cmp(LLVMIntEQ, proto, ProtoClause.TCP), tcp);
+        }
         ir.exitIf(ir.cmp(LLVMIntEQ, proto, ProtoClause.UDP), udp);
         ir.exitIf(ir.cmp(LLVMIntEQ, proto, icmpProto), icmp);
         if (f.packed()) meta(proto, null, null);
@@ -315,7 +323,7 @@ final class ParserLowering {
     }
 
     private void need(LLVMValueRef t, long n, LLVMValueRef used, LLVMValueRef limit) {
-        ir.require(ir.cmp(LLVMIntULE, ir.add(used, ir.k(n)), limit), malformed);
-        ir.requireBytes(t, n, end, malformed);
+        ir.check(ir.cmp(LLVMIntULE, ir.add(used, ir.k(n)), limit), malformed);
+        ir.requireBytesOrExit(t, n, end, malformed);
     }
 }
