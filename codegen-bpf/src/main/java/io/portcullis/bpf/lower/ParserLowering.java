@@ -78,8 +78,18 @@ final class ParserLowering {
         for (int tags = 0; ; tags++) {
             v4At[tags] = ir.block("ipv4.at" + l3);
             v6At[tags] = ir.block("ipv6.at" + l3);
-            ir.exitIf(ir.cmp(LLVMIntEQ, type, ETH_P_IP), v4At[tags]);
-            ir.exitIf(ir.cmp(LLVMIntEQ, type, ETH_P_IPV6), v6At[tags]);
+            if (ir.hints) {
+                // IPv4 falls through, IPv6 is one jump away, tags and non-IP frames two.
+                LLVMBasicBlockRef notV4 = ir.block("notv4");
+                ir.exitIfUnlikely(ir.cmp(LLVMIntNE, type, ETH_P_IP), notV4);
+                ir.br(v4At[tags]);
+                LLVMMoveBasicBlockAfter(v4At[tags], LLVMGetInsertBlock(ir.b));
+                ir.at(notV4);
+                ir.exitIf(ir.cmp(LLVMIntEQ, type, ETH_P_IPV6), v6At[tags]);
+            } else {
+                ir.exitIf(ir.cmp(LLVMIntEQ, type, ETH_P_IP), v4At[tags]);
+                ir.exitIf(ir.cmp(LLVMIntEQ, type, ETH_P_IPV6), v6At[tags]);
+            }
             LLVMValueRef vlan = ir.or(ir.cmp(LLVMIntEQ, type, ETH_P_8021Q), ir.cmp(LLVMIntEQ, type, ETH_P_8021AD));
             if (tags == MAX_VLAN_TAGS) {
                 ir.condBr(vlan, malformed, nonIp);
