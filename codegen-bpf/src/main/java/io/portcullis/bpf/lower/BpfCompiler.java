@@ -197,7 +197,7 @@ public final class BpfCompiler {
         LLVMBasicBlockRef entry = ir.begin(fn);
         ir.debug.function(fn, ProgramName.of(policy.name()), policy.target(),
                 policy.span() == null ? 0 : policy.span().line(), entry);
-        Fields fields = strategy == Strategy.DIAGRAM ? (Boolean.getBoolean("portcullis.direct") ? Fields.direct(ir) : Fields.packed(ir)) : Fields.separate(ir);
+        Fields fields = strategy == Strategy.DIAGRAM ? Fields.packed(ir) : Fields.separate(ir);
         LLVMValueRef ctx = ir.param(0);
         LLVMValueRef data = packetPointer(ir, ctx, layout.dataOffset());
         LLVMValueRef end = packetPointer(ir, ctx, layout.dataEndOffset());

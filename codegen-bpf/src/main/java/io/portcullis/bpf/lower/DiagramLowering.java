@@ -80,7 +80,7 @@ final class DiagramLowering {
         // touch neither the stack nor 'best' (see Dim on why stack accesses must stay few). Both are compared only
         // after an XOR with the opaque zero: a fresh unknown for the verifier each time, so that no compare on them
         // is predictable and the verifier state after a merge does not depend on which leaf came first (see Fields).
-        zero = f.direct() ? ir.k(0) : f.take(ir, f.zero());
+        zero = f.take(ir, f.zero());
         LLVMValueRef best = ir.lateLocal("best." + family);
         ir.set(best, ir.xor(ir.k(rules.size()), zero));
         LLVMBasicBlockRef dispatch = ir.block("dispatch");
@@ -166,7 +166,7 @@ final class DiagramLowering {
         java.util.Arrays.fill(values, null);
         meta = null;
         // Packed fields: one load of the opaque zero serves every key of this group (see Fields).
-        LLVMValueRef z = fields.packed() && !fields.direct() ? fields.take(ir, fields.zero()) : null;
+        LLVMValueRef z = fields.packed() ? fields.take(ir, fields.zero()) : null;
         for (Dim dim : Dim.values()) {
             if (!used[dim.ordinal()]) continue;
             if (dim.ordinal() < Dim.PROTO.ordinal()) values[dim.ordinal()] = value(fields, dim, z);

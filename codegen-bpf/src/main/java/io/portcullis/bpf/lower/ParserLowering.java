@@ -236,7 +236,6 @@ final class ParserLowering {
      * have 8 bytes checked.
      */
     private void opaqueZero(LLVMValueRef p) {
-        if (f.direct()) return;
         LLVMValueRef a = LLVMBuildLoad2(ir.b, ir.i64, p, "");
         LLVMValueRef b = LLVMBuildLoad2(ir.b, ir.i64, p, "");
         for (LLVMValueRef v : new LLVMValueRef[] {a, b}) {
