@@ -345,7 +345,7 @@ public final class PacketCostBench {
     }
 
     /** The 1, 5 and 15 minute load averages, as /proc/loadavg gives them ("?" where there is none). */
-    static String loadAverage() {
+    public static String loadAverage() {
         try {
             String[] f = Files.readString(Path.of("/proc/loadavg")).strip().split("\\s+");
             return f[0] + " " + f[1] + " " + f[2];
