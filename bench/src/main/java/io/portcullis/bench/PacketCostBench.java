@@ -476,13 +476,16 @@ public final class PacketCostBench {
             }
             double worstOverFloor = 0, leastSpeedup = Double.POSITIVE_INFINITY;
             int fewestRounds = Integer.MAX_VALUE, rounds = 0;
+            StringBuilder perPacket = new StringBuilder();
             for (PacketKinds.Probe p : r.probes()) {
                 Timing f = r.time(p.name(), Kind.FLOOR), o = r.time(p.name(), r.chosen()), l = r.time(p.name(), Kind.LINEAR);
                 worstOverFloor = Math.max(worstOverFloor, o.ns() / f.ns());
                 if (l != null) {
                     leastSpeedup = Math.min(leastSpeedup, l.ns() / o.ns());
-                    fewestRounds = Math.min(fewestRounds, roundsCheaper(o, l));
+                    int n = roundsCheaper(o, l);
+                    fewestRounds = Math.min(fewestRounds, n);
                     rounds = o.perRound().length;
+                    perPacket.append(perPacket.length() == 0 ? "" : ", ").append(p.name()).append(' ').append(n);
                 }
             }
             sb.append(String.format(Locale.ROOT, "%,d rules: portcullis (%s) at most %s the floor", r.rules(),
@@ -496,6 +499,7 @@ public final class PacketCostBench {
                 sb.append(String.format(Locale.ROOT, "; linear at least %s portcullis, portcullis cheaper in at least %d of %d"
                         + " rounds on every packet (goal %s: %s)", ratio2(leastSpeedup), fewestRounds, rounds,
                         goal == 1 ? "faster in every round" : ">= 10x", met ? "met" : "NOT met"));
+                sb.append(" [rounds cheaper: ").append(perPacket).append(']');
             } else {
                 sb.append("; linear baseline ").append(linear.failure);
             }
