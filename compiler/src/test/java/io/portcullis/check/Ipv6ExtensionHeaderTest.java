@@ -71,6 +71,12 @@ class Ipv6ExtensionHeaderTest {
         assertEquals(1, e.size(), ds.toString());
         assertTrue(e.get(0).help().contains("IPv6 fragment header"), e.get(0).help());
         assertEquals(List.of(), only(ds, Codes.IPV6_EXTENSION_HEADER));
+        // An empty rule denies nothing, so there is no dual-stack bypass to report.
+        assertEquals(List.of(), only(ds, Codes.IPV6_OPEN));
+        // Nor for an IPv4 rule on a protocol IPv6 packets never have: there is no such IPv6 traffic.
+        assertEquals(List.of(), only(check("    r: deny proto 44 from any4 to any4;\n"), Codes.IPV6_OPEN));
+        // The check still works for the protocols both families have.
+        assertEquals(1, only(check("    r: deny proto 47 from any4 to any4;\n"), Codes.IPV6_OPEN).size());
     }
 
     @Test
