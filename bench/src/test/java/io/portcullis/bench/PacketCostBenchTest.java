@@ -60,7 +60,7 @@ class PacketCostBenchTest {
     @Test void smallSizesLoadRunAndGiveTheEvaluatorsVerdicts() throws Exception {
         Bpf.Availability a = Bpf.availability();
         Assumptions.assumeTrue(a.available(), "packet cost harness skipped: " + a.reason());
-        PacketCostBench.Config config = new PacketCostBench.Config(List.of(10, 100), 20261125L, 2_000, 3, dir);
+        PacketCostBench.Config config = new PacketCostBench.Config(List.of(10, 100), 20261125L, 100_000, 3, dir);
         ByteArrayOutputStream log = new ByteArrayOutputStream();
         List<PacketCostBench.SizeResult> results = new ArrayList<>();
         try (PrintStream ps = new PrintStream(log, true, StandardCharsets.UTF_8)) {
@@ -79,6 +79,8 @@ class PacketCostBenchTest {
                     assertNotNull(t, r.rules() + " " + p.name() + " " + k);
                     assertTrue(t.verdictsCorrect(), r.rules() + " " + p.name() + " " + k + " returned " + t.retval());
                     assertTrue(t.ns() > 0, r.rules() + " " + p.name() + " " + k + ": " + t.ns() + " ns");
+                    assertTrue(t.kernelNs() >= 0 && t.perRound().length == 3, r.rules() + " " + p.name() + " " + k);
+                    assertTrue(t.steps() >= 2, r.rules() + " " + p.name() + " " + k + ": " + t.steps() + " instructions");
                 }
             }
         }
@@ -89,6 +91,23 @@ class PacketCostBenchTest {
         String table = PacketCostBench.costTable(results);
         assertTrue(table.contains("| 100 | late |"), table);
         assertFalse(table.contains("WRONG"), table);
+    }
+
+    @Test void slopeCancelsWhatBothCallsPay() {
+        // 500 us paid once per call, 12.5 ns per run: 1,000,000 and 3,000,000 runs.
+        long fixed = 500_000;
+        assertEquals(12.5, PacketCostBench.slope(fixed + 12_500_000L, fixed + 37_500_000L, 1_000_000, 3), 1e-9);
+        assertEquals(0.25, PacketCostBench.slope(1_000, 1_500, 1_000, 3), 1e-9);
+    }
+
+    @Test void roundsCheaperPairsRounds() {
+        PacketCostBench.Timing a = timing(1, 5, 3), b = timing(2, 4, 4);
+        assertEquals(2, PacketCostBench.roundsCheaper(a, b));
+        assertEquals(1, PacketCostBench.roundsCheaper(b, a));
+    }
+
+    private static PacketCostBench.Timing timing(double... rounds) {
+        return new PacketCostBench.Timing(rounds[rounds.length / 2], 0, 0, rounds, 2, true, 0);
     }
 
     private static Map<String, PacketKinds.Probe> byName(List<PacketKinds.Probe> ps) {

@@ -42,7 +42,12 @@ public final class Unsafe {
     }
 
     public static List<Diagnostic> check(PolicySets sets, CheckConfig config) {
-        return new Run(sets, config).run();
+        return check(sets, config, sets.space());
+    }
+
+    /** As {@link #check(PolicySets, CheckConfig)}, building sets in {@code space}: the sets' space or a view of it on an overlay. */
+    static List<Diagnostic> check(PolicySets sets, CheckConfig config, PacketSpace space) {
+        return new Run(sets, config, space).run();
     }
 
     private static AddrSet addrs(String... prefixes) {
@@ -79,10 +84,10 @@ public final class Unsafe {
         final ResolvedPolicy policy;
         final List<Diagnostic> out = new ArrayList<>();
 
-        Run(PolicySets sets, CheckConfig config) {
+        Run(PolicySets sets, CheckConfig config, PacketSpace space) {
             this.sets = sets;
             this.config = config;
-            this.space = sets.space();
+            this.space = space;
             this.bdd = space.bdd();
             this.policy = sets.policy();
         }
@@ -222,7 +227,7 @@ public final class Unsafe {
         private void dualStackBypass() {
             if (policy.defaultAction() != Action.ALLOW) return;
             for (ResolvedRule r : policy.rules()) {
-                if (r.action() != Action.DENY) continue;
+                if (r.action() != Action.DENY || sets.match(r.index()) == Bdd.FALSE) continue;
                 RuleMatch m = r.match();
                 for (Family f : Family.values()) {
                     Family other = f == Family.IPV4 ? Family.IPV6 : Family.IPV4;
@@ -230,8 +235,9 @@ public final class Unsafe {
                     boolean coversOther = !m.src().isEmpty(other) && !m.dst().isEmpty(other);
                     if (!restrictsF || coversOther) continue;
                     if (!broad(m.src(), f) || !broad(m.dst(), f)) continue;
-                    RuleMatch kind = new RuleMatch(AddrSet.all(other), AddrSet.all(other), m.sports(),
-                            sameKindIn(m.protos(), other), m.state());
+                    List<ProtoClause> same = sameKindIn(m.protos(), other);
+                    if (same.isEmpty()) continue; // e.g. an IPv6 extension header: no such traffic in IPv6
+                    RuleMatch kind = new RuleMatch(AddrSet.all(other), AddrSet.all(other), m.sports(), same, m.state());
                     Packet w = space.witness(walk(space.match(kind), kind).toDefault());
                     if (w == null) continue;
                     out.add(finding(r, Codes.IPV6_OPEN, "rule " + quoted(r) + " denies this traffic over "
@@ -247,7 +253,10 @@ public final class Unsafe {
         /** Broad enough to be "this kind of traffic" rather than some hosts': any, or nearly all, of the family. */
         private boolean broad(AddrSet s, Family f) { return anyLike(s, f); }
 
-        /** The same protocol clauses in the other family (ICMP and ICMPv6 map onto each other only by "any type"). */
+        /**
+     * The same protocol clauses in the other family (ICMP and ICMPv6 map onto each other only by "any type"); empty when
+     * none has a counterpart there (a protocol limited to one family, such as an IPv6 extension header number).
+     */
         private static List<ProtoClause> sameKindIn(List<ProtoClause> clauses, Family other) {
             List<ProtoClause> out = new ArrayList<>();
             for (ProtoClause c : clauses) {
@@ -257,7 +266,7 @@ public final class Unsafe {
                     out.add(new ProtoClause(other == Family.IPV4 ? ProtoClause.ICMP : ProtoClause.ICMPV6, other, null, -1, -1));
                 }
             }
-            return out.isEmpty() ? List.of(ProtoClause.anyProtocol()) : out;
+            return out;
         }
 
         /**

@@ -42,6 +42,7 @@ public final class Codes {
     public static final String REDUNDANT = "redundant";
     public static final String CORRELATION = "correlation";
     public static final String EMPTY = "empty";
+    public static final String IPV6_EXTENSION_HEADER = "ipv6-extension-header";
     public static final String EXPECT = "expect";
     public static final String ASSERT = "assert";
     public static final String GUARD = "guard";
@@ -98,6 +99,8 @@ public final class Codes {
         add(REDUNDANT, Severity.WARNING, "the rule takes effect, but removing it would change no verdict");
         add(CORRELATION, Severity.INFO, "the rule partially overlaps an earlier rule with the opposite action");
         add(EMPTY, Severity.ERROR, "the rule matches no packet at all");
+        add(IPV6_EXTENSION_HEADER, Severity.WARNING,
+                "a rule's protocol is an IPv6 extension header, which IPv6 packets never have: it matches IPv4 only");
         add(EXPECT, Severity.ERROR, "a concrete expect packet gets another verdict");
         add(ASSERT, Severity.ERROR, "a policy assert does not hold");
         add(GUARD, Severity.ERROR, "a guard assert does not hold for a policy");

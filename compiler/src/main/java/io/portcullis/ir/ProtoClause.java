@@ -20,4 +20,25 @@ public record ProtoClause(int proto, Family family, PortSet dports, int icmpType
     public boolean constrainsTransport() { return dports != null || icmpType >= 0 || icmpCode >= 0; }
 
     public boolean isIcmp() { return proto == ICMP && family == Family.IPV4 || proto == ICMPV6 && family == Family.IPV6; }
+
+    /**
+     * The IPv6 extension header numbered {@code proto} that packets are walked past (LANGUAGE.md: hop-by-hop, routing,
+     * fragment, destination options and AH), or null. An IPv6 packet's protocol is the one after them, so it is never
+     * one of these numbers, and a clause naming one can only match IPv4 packets.
+     */
+    public static String ipv6ExtensionHeader(int proto) {
+        return switch (proto) {
+            case 0 -> "hop-by-hop options";
+            case 43 -> "routing";
+            case 44 -> "fragment";
+            case 51 -> "authentication (AH)";
+            case 60 -> "destination options";
+            default -> null;
+        };
+    }
+
+    /** A clause for protocol number {@code proto}: IPv4 only when IPv6 packets cannot have that protocol. */
+    public static ProtoClause number(int proto, PortSet dports) {
+        return new ProtoClause(proto, ipv6ExtensionHeader(proto) != null ? Family.IPV4 : null, dports, -1, -1);
+    }
 }

@@ -15,6 +15,11 @@ public final class AddrSet {
 
     private final List<Range> v4;
     private final List<Range> v6;
+    // Computed on first use (the set never changes, so a thread that races another only computes them twice): every
+    // rule's addresses are asked for their prefixes by the index, the atoms, the packet sets and the checks, and the
+    // list is built from BigInteger intervals.
+    private List<Prefix> v4Prefixes, v6Prefixes;
+    private int hash;
 
     private AddrSet(List<Range> v4, List<Range> v6) {
         this.v4 = v4;
@@ -130,8 +135,20 @@ public final class AddrSet {
         return n;
     }
 
-    /** The minimal sorted list of disjoint prefixes of family {@code f} whose union is exactly this set's part of {@code f}. */
+    /**
+     * The minimal sorted list of disjoint prefixes of family {@code f} whose union is exactly this set's part of
+     * {@code f} (unmodifiable).
+     */
     public List<Prefix> prefixes(Family f) {
+        List<Prefix> known = f == Family.IPV4 ? v4Prefixes : v6Prefixes;
+        if (known != null) return known;
+        List<Prefix> computed = computePrefixes(f);
+        if (f == Family.IPV4) v4Prefixes = computed;
+        else v6Prefixes = computed;
+        return computed;
+    }
+
+    private List<Prefix> computePrefixes(Family f) {
         List<Prefix> out = new ArrayList<>();
         for (Range r : ranges(f)) {
             BigInteger lo = r.lo;
@@ -143,7 +160,7 @@ public final class AddrSet {
                 lo = lo.add(BigInteger.ONE.shiftLeft(size));
             }
         }
-        return out;
+        return List.copyOf(out);
     }
 
     /** Both families' prefixes, IPv4 first. */
@@ -157,7 +174,11 @@ public final class AddrSet {
         return o instanceof AddrSet a && a.v4.equals(v4) && a.v6.equals(v6);
     }
 
-    @Override public int hashCode() { return v4.hashCode() * 31 + v6.hashCode(); }
+    @Override public int hashCode() {
+        int h = hash;
+        if (h == 0) hash = h = v4.hashCode() * 31 + v6.hashCode();
+        return h;
+    }
 
     @Override public String toString() {
         if (isAll(Family.IPV4) && isAll(Family.IPV6)) return "any";

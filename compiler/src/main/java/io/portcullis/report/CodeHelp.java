@@ -43,6 +43,7 @@ public final class CodeHelp {
         HINTS.put(Codes.SHADOWED, "Delete the rule: earlier rules with the same action already decide every packet it matches.");
         HINTS.put(Codes.REDUNDANT, "Delete the rule, or keep it deliberately and waive the finding.");
         HINTS.put(Codes.CORRELATION, "Check that the earlier rule of the opposite action is meant to come first; the witness shows a packet the order decides.");
+        HINTS.put(Codes.IPV6_EXTENSION_HEADER, "Match the protocol after the IPv6 extension headers (Portcullis walks them), or limit the rule to IPv4 addresses.");
         HINTS.put(Codes.EMPTY, "Fix the rule's parts so that some packet can match (for example one address family on both sides), or delete it.");
         HINTS.put(Codes.EXPECT, "Change or reorder the rule that decides the packet, or fix the expect.");
         HINTS.put(Codes.ASSERT, "Narrow or reorder the rule that decides the witness packet, or add a rule that gives the asserted verdict.");

@@ -325,7 +325,7 @@ final class Resolver {
                 if (cs == null) ok = false;
                 else out.addAll(cs);
             } else if (it instanceof Ast.ProtoItem p) {
-                out.add(new ProtoClause(p.number(), null, null, -1, -1));
+                out.add(ProtoClause.number(p.number(), null));
             } else if (it instanceof Ast.ServiceRef r) {
                 List<ProtoClause> inner = service(r.name(), r.span());
                 if (inner == null) ok = false;
@@ -399,8 +399,8 @@ final class Resolver {
             clauses = switch (proto.kind()) {
                 case TCP -> List.of(new ProtoClause(ProtoClause.TCP, null, dports, -1, -1));
                 case UDP -> List.of(new ProtoClause(ProtoClause.UDP, null, dports, -1, -1));
-                case NUMBER -> List.of(new ProtoClause(proto.number(), null,
-                        proto.number() == ProtoClause.TCP || proto.number() == ProtoClause.UDP ? dports : null, -1, -1));
+                case NUMBER -> List.of(ProtoClause.number(proto.number(),
+                        proto.number() == ProtoClause.TCP || proto.number() == ProtoClause.UDP ? dports : null));
                 case ICMP, ICMPV6 -> {
                     List<ProtoClause> cs = icmp(proto.kind() == Ast.ProtoKind.ICMPV6, m.types(), m.code());
                     yield cs == null ? List.of() : cs;
@@ -567,6 +567,14 @@ final class Resolver {
         if (proto < 0) {
             error(Codes.BAD_PACKET, lit.proto().span(), "a packet needs a protocol, not a service",
                     "write tcp, udp, icmp, icmpv6 or proto N");
+            return null;
+        }
+        String header = f == Family.IPV6 ? ProtoClause.ipv6ExtensionHeader(proto) : null;
+        if (header != null) {
+            error(Codes.BAD_PACKET, lit.proto().span(), "an IPv6 packet never has protocol " + proto + " (the " + header
+                    + " extension header): IPv6 extension headers are walked, and a packet's protocol is the one after"
+                    + " them", "write the protocol that follows the extension headers (tcp, udp, icmpv6, proto 59 for no"
+                    + " next header, ...)");
             return null;
         }
         if (lit.proto().kind() == Ast.ProtoKind.ICMP && f != Family.IPV4

@@ -101,9 +101,12 @@ public final class Atoms {
     public static final class Builder {
         private final Set<Ip> v4 = new HashSet<>(), v6 = new HashSet<>();
         private final Set<Integer> ports = new HashSet<>();
+        // Rules name the same networks again and again: each distinct set's boundaries are added once.
+        private final Set<AddrSet> seen = new HashSet<>();
 
         /** The ends of each run of contiguous addresses of {@code s} (not the cut points of its prefixes). */
         public Builder addresses(AddrSet s) {
+            if (!seen.add(s)) return this;
             for (Family f : Family.values()) {
                 Set<Ip> into = f == Family.IPV4 ? v4 : v6;
                 for (long[] r : runs(s, f)) {

@@ -12,6 +12,11 @@ import java.util.Arrays;
  * node table holds the policy's lasting sets plus one rule's scratch, not the scratch of every rule: that keeps it
  * small enough to stay in the processor's caches, which is where most of the time went (an operation on a table of
  * millions of nodes was a hundred times slower than the same operation on a fresh one).
+ *
+ * <p>A diagram package is not thread-safe. For work that only reads a finished set of diagrams, {@link #overlay()}
+ * gives each thread a package of its own on top of this one: ids below {@link #base()} name this package's nodes
+ * (read, never written), newer nodes live in the overlay. While overlays are in use this package must not change;
+ * {@link #freeze()} makes any attempt to add or release nodes fail.
  */
 public final class Bdd {
     public static final int FALSE = 0, TRUE = 1;
@@ -19,6 +24,12 @@ public final class Bdd {
     private static final int MAX_CACHE = 1 << 22;
 
     private final int varCount;
+    // An overlay's ids below base are its parent's nodes, read from pnodes/pbuckets; its own node n is at
+    // nodes[4(n - base)]. For a package of its own base is 0 and pnodes is empty.
+    private int base;
+    private int[] pnodes, pbuckets;
+    private final Bdd parent;
+    private boolean frozen;
     // Node n is nodes[4n..4n+3]: variable, low child, high child, next node in its hash bucket. One array, so that a
     // lookup touches one cache line per node instead of four (most of the engine's time is memory latency).
     private static final int VAR = 0, LOW = 1, HIGH = 2, NEXT = 3;
@@ -34,6 +45,9 @@ public final class Bdd {
 
     public Bdd(int varCount) {
         this.varCount = varCount;
+        base = 0;
+        pnodes = pbuckets = new int[0];
+        parent = null;
         int cap = 1 << 16;
         nodes = new int[4 * cap];
         nodes[VAR] = nodes[4 + VAR] = varCount; // terminals sort after every variable
@@ -41,6 +55,85 @@ public final class Bdd {
         buckets = new int[1 << 16];
         allocateCache(1 << 16);
     }
+
+    private Bdd(Bdd parent, int cacheEntries) {
+        this.parent = parent;
+        varCount = parent.varCount;
+        base = parent.size;
+        pnodes = parent.nodes;
+        pbuckets = parent.buckets;
+        nodeLimit = parent.nodeLimit;
+        nodes = new int[4 * (1 << 14)];
+        size = base;
+        buckets = new int[1 << 14];
+        allocateCache(cacheEntries);
+    }
+
+    /**
+     * A package for one thread on top of this one, which must be {@link #freeze() frozen}: every node of this package
+     * keeps its id there, and operations on them give the same sets (and the same results) as here.
+     */
+    public Bdd overlay() {
+        // Operations there walk this package's diagrams, as large as this table: a small cache would thrash (see
+        // rehash). Half the largest cache, since each thread has one.
+        return overlay(Math.min(Math.max(1 << 14, Integer.highestOneBit(size)), MAX_CACHE / 2));
+    }
+
+    /** As {@link #overlay()}, with an operation cache of {@code cacheEntries} (a power of two). */
+    public Bdd overlay(int cacheEntries) {
+        if (!frozen) throw new IllegalStateException("an overlay needs a frozen package");
+        if (Integer.bitCount(cacheEntries) != 1) throw new IllegalArgumentException("cache size " + cacheEntries);
+        return new Bdd(this, cacheEntries);
+    }
+
+    /**
+     * The set {@code n} of {@code overlay} (an overlay of this package, no longer in use) as a node of this package.
+     * {@code memo} (as long as the overlay's own nodes, zeros at first) carries what was copied between calls.
+     */
+    public int copyFrom(Bdd overlay, int n, int[] memo) {
+        if (overlay.base > size) throw new IllegalArgumentException("not an overlay of this package");
+        if (n < overlay.base) return n;
+        int k = n - overlay.base;
+        if (memo[k] != 0) return memo[k] - 1;
+        int o = 4 * k;
+        int[] t = overlay.nodes;
+        int r = mk(t[o + VAR], copyFrom(overlay, t[o + LOW], memo), copyFrom(overlay, t[o + HIGH], memo));
+        memo[k] = r + 1;
+        return r;
+    }
+
+    /** The number of nodes of this package's own (for a memo of {@link #copyFrom}). */
+    public int ownNodes() { return size - base; }
+
+    /**
+     * This overlay, emptied and put on top of its parent as the parent is now (frozen again, after it grew): the same
+     * as a new {@link #overlay(int)} of the same cache size, without allocating the tables again.
+     */
+    public void rebase() {
+        if (parent == null) throw new IllegalStateException("not an overlay");
+        if (!parent.frozen) throw new IllegalStateException("an overlay needs a frozen package");
+        base = parent.size;
+        pnodes = parent.nodes;
+        pbuckets = parent.buckets;
+        size = base;
+        Arrays.fill(buckets, 0);
+        // Every cached result may name a node of the old overlay under an id the parent now uses.
+        clearCache();
+        if (epoch + 1 == floor.length) floor = Arrays.copyOf(floor, floor.length * 2);
+        floor[epoch] = base;
+        epoch++;
+        resetEpoch = epoch;
+        lastMark = 0;
+    }
+
+    /** From now on nodes may not be added or released here, so that overlays can read this package from any thread. */
+    public void freeze() { frozen = true; }
+
+    /** Allows changes again, once no overlay of this package is in use any more. */
+    public void thaw() { frozen = false; }
+
+    /** The first id of this package's own nodes: lower ids are its parent's (0 for a package of its own). */
+    public int base() { return base; }
 
     private void allocateCache(int entries) {
         cacheMask = entries - 1;
@@ -63,9 +156,9 @@ public final class Bdd {
 
     public int varCount() { return varCount; }
     public int nodeCount() { return size; }
-    public int var(int n) { return nodes[4 * n + VAR]; }
-    public int low(int n) { return nodes[4 * n + LOW]; }
-    public int high(int n) { return nodes[4 * n + HIGH]; }
+    public int var(int n) { return n < base ? pnodes[4 * n + VAR] : nodes[4 * (n - base) + VAR]; }
+    public int low(int n) { return n < base ? pnodes[4 * n + LOW] : nodes[4 * (n - base) + LOW]; }
+    public int high(int n) { return n < base ? pnodes[4 * n + HIGH] : nodes[4 * (n - base) + HIGH]; }
 
     private void clearCache() {
         for (int k = 0; k < cache.length; k += 4) cache[k] = -1;
@@ -74,20 +167,29 @@ public final class Bdd {
     /** The node testing {@code v} with the given children (reduced and shared). */
     public int mk(int v, int lo, int hi) {
         if (lo == hi) return lo;
-        int b = hash(v, lo, hi) & (buckets.length - 1);
+        int h = hash(v, lo, hi);
+        if (lo < base && hi < base) { // only then can the parent hold it
+            int[] t = pnodes;
+            for (int n = pbuckets[h & (pbuckets.length - 1)]; n != 0; n = t[4 * n + NEXT]) {
+                int o = 4 * n;
+                if (t[o + VAR] == v && t[o + LOW] == lo && t[o + HIGH] == hi) return n;
+            }
+        }
+        int b = h & (buckets.length - 1);
         int[] t = nodes;
-        for (int n = buckets[b]; n != 0; n = t[4 * n + NEXT]) {
-            int o = 4 * n;
+        for (int n = buckets[b]; n != 0; n = t[4 * (n - base) + NEXT]) {
+            int o = 4 * (n - base);
             if (t[o + VAR] == v && t[o + LOW] == lo && t[o + HIGH] == hi) return n;
         }
+        if (frozen) throw new IllegalStateException("node added to a frozen package");
         if (size >= nodeLimit) throw new NodeLimitException(nodeLimit);
-        if (4 * size == nodes.length) grow();
+        if (4 * (size - base) == nodes.length) grow();
         int n = size++;
-        int o = 4 * n;
+        int o = 4 * (n - base);
         nodes[o + VAR] = v;
         nodes[o + LOW] = lo;
         nodes[o + HIGH] = hi;
-        if (size > buckets.length) {
+        if (size - base > buckets.length) {
             rehash(buckets.length * 2);
         } else {
             nodes[o + NEXT] = buckets[b];
@@ -103,8 +205,8 @@ public final class Bdd {
     /** Rebuilds the buckets, inserting in id order so that newer nodes stay ahead of older ones in every chain. */
     private void rehash(int bucketCount) {
         buckets = new int[bucketCount];
-        for (int n = 2; n < size; n++) {
-            int o = 4 * n;
+        for (int n = Math.max(2, base); n < size; n++) {
+            int o = 4 * (n - base);
             int b = hash(nodes[o + VAR], nodes[o + LOW], nodes[o + HIGH]) & (bucketCount - 1);
             nodes[o + NEXT] = buckets[b];
             buckets[b] = n;
@@ -138,24 +240,25 @@ public final class Bdd {
      * replaced, in place, by their new ids. Ids below the mark are unchanged; any other id held elsewhere is void.
      */
     public void release(int mark, int[] roots) {
-        if (mark < 2 || mark > size) throw new IllegalArgumentException("bad mark " + mark);
+        if (mark < Math.max(2, base) || mark > size) throw new IllegalArgumentException("bad mark " + mark);
         if (mark == size) return;
+        if (frozen) throw new IllegalStateException("release in a frozen package");
         int[] map = new int[size - mark]; // new id + 1 of each node above the mark that survives, 0 when dropped
         for (int r : roots) markReachable(r, mark, map);
         // Unlink every node above the mark, newest first: each is at the head of its chain when its turn comes.
         int[] t = nodes;
         for (int n = size - 1; n >= mark; n--) {
-            int o = 4 * n;
+            int o = 4 * (n - base);
             int b = hash(t[o + VAR], t[o + LOW], t[o + HIGH]) & (buckets.length - 1);
             buckets[b] = t[o + NEXT];
         }
         int top = mark;
         for (int n = mark; n < size; n++) {
             if (map[n - mark] == 0) continue;
-            int o = 4 * n;
+            int o = 4 * (n - base);
             int v = t[o + VAR], lo = remap(t[o + LOW], mark, map), hi = remap(t[o + HIGH], mark, map);
             int m = top++;
-            int p = 4 * m;
+            int p = 4 * (m - base);
             t[p + VAR] = v;
             t[p + LOW] = lo;
             t[p + HIGH] = hi;
@@ -182,8 +285,8 @@ public final class Bdd {
     private void markReachable(int n, int mark, int[] map) {
         while (n >= mark && map[n - mark] == 0) {
             map[n - mark] = 1;
-            markReachable(nodes[4 * n + LOW], mark, map);
-            n = nodes[4 * n + HIGH];
+            markReachable(nodes[4 * (n - base) + LOW], mark, map);
+            n = nodes[4 * (n - base) + HIGH];
         }
     }
 
@@ -230,11 +333,14 @@ public final class Bdd {
             int r = c[slot + 2], e = c[slot + 3];
             if (e == epoch || Math.max(a, b) < floor[e]) return r;
         }
-        int[] t = nodes;
-        int va = t[4 * a + VAR], vb = t[4 * b + VAR];
+        int[] ta, tb;
+        int oa, ob;
+        if (a < base) { ta = pnodes; oa = 4 * a; } else { ta = nodes; oa = 4 * (a - base); }
+        if (b < base) { tb = pnodes; ob = 4 * b; } else { tb = nodes; ob = 4 * (b - base); }
+        int va = ta[oa + VAR], vb = tb[ob + VAR];
         int v = Math.min(va, vb);
-        int a0 = va == v ? t[4 * a + LOW] : a, a1 = va == v ? t[4 * a + HIGH] : a;
-        int b0 = vb == v ? t[4 * b + LOW] : b, b1 = vb == v ? t[4 * b + HIGH] : b;
+        int a0 = va == v ? ta[oa + LOW] : a, a1 = va == v ? ta[oa + HIGH] : a;
+        int b0 = vb == v ? tb[ob + LOW] : b, b1 = vb == v ? tb[ob + HIGH] : b;
         int r = test(op, a0, b0) != 0 || test(op, a1, b1) != 0 ? 1 : 0;
         c = cache;
         slot = 4 * (h & cacheMask);
@@ -283,11 +389,14 @@ public final class Bdd {
             int r = c[slot + 2], e = c[slot + 3];
             if (e == epoch || Math.max(Math.max(a, b), r) < floor[e]) return r;
         }
-        int[] t = nodes;
-        int va = t[4 * a + VAR], vb = t[4 * b + VAR];
+        int[] ta, tb;
+        int oa, ob;
+        if (a < base) { ta = pnodes; oa = 4 * a; } else { ta = nodes; oa = 4 * (a - base); }
+        if (b < base) { tb = pnodes; ob = 4 * b; } else { tb = nodes; ob = 4 * (b - base); }
+        int va = ta[oa + VAR], vb = tb[ob + VAR];
         int v = Math.min(va, vb);
-        int a0 = va == v ? t[4 * a + LOW] : a, a1 = va == v ? t[4 * a + HIGH] : a;
-        int b0 = vb == v ? t[4 * b + LOW] : b, b1 = vb == v ? t[4 * b + HIGH] : b;
+        int a0 = va == v ? ta[oa + LOW] : a, a1 = va == v ? ta[oa + HIGH] : a;
+        int b0 = vb == v ? tb[ob + LOW] : b, b1 = vb == v ? tb[ob + HIGH] : b;
         int r = mk(v, apply(op, a0, b0), apply(op, a1, b1));
         c = cache; // the cache may have been reallocated meanwhile
         slot = 4 * (h & cacheMask);
@@ -324,12 +433,11 @@ public final class Bdd {
     public boolean[] anySat(int a, int b) {
         if (!intersects(a, b)) return null;
         boolean[] bits = new boolean[varCount];
-        int[] t = nodes;
         while (a != TRUE || b != TRUE) {
-            int va = t[4 * a + VAR], vb = t[4 * b + VAR];
+            int va = var(a), vb = var(b);
             int v = Math.min(va, vb);
-            int a0 = va == v ? t[4 * a + LOW] : a, a1 = va == v ? t[4 * a + HIGH] : a;
-            int b0 = vb == v ? t[4 * b + LOW] : b, b1 = vb == v ? t[4 * b + HIGH] : b;
+            int a0 = va == v ? low(a) : a, a1 = va == v ? high(a) : a;
+            int b0 = vb == v ? low(b) : b, b1 = vb == v ? high(b) : b;
             if (test(MEETS, a0, b0) != 0) {
                 a = a0;
                 b = b0;

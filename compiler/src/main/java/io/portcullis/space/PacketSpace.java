@@ -46,6 +46,8 @@ public final class PacketSpace {
 
     private final Bdd bdd;
     private final Map<RuleMatch, long[]> matchCache = new HashMap<>(); // {node, bdd epoch when made}
+    // The same for one address field: rules name the same networks again and again (src, then dst).
+    private final Map<AddrSet, long[]> srcCache = new HashMap<>(), dstCache = new HashMap<>();
     private final int v4, v6, nonFrag, tcp, udp, tcpOrUdp, icmpAny, hasPorts, newConnection;
     private final int[] prefs; // the witness preferences after the protocol, in the order they apply
     private final int oddBoth; // prefs[ODD_SRC] & prefs[ODD_DST]
@@ -114,6 +116,41 @@ public final class PacketSpace {
         oddBoth = bdd.and(prefs[ODD_SRC], prefs[ODD_DST]);
     }
 
+    /**
+     * This space on {@code overlay}, an {@link Bdd#overlay()} of this space's package: the same fields and atoms, every
+     * set of this space valid there, and the sets built there private to the overlay's thread.
+     */
+    public PacketSpace on(Bdd overlay) { return new PacketSpace(this, overlay); }
+
+    private PacketSpace(PacketSpace o, Bdd overlay) {
+        if (overlay.base() == 0 || overlay.base() > o.bdd.nodeCount()) {
+            throw new IllegalArgumentException("not an overlay of this space's package");
+        }
+        atoms = o.atoms;
+        addrWidth = o.addrWidth;
+        portWidth = o.portWidth;
+        dstBase = o.dstBase;
+        srcBase = o.srcBase;
+        dportBase = o.dportBase;
+        sportBase = o.sportBase;
+        itypeBase = o.itypeBase;
+        icodeBase = o.icodeBase;
+        estBase = o.estBase;
+        vars = o.vars;
+        bdd = overlay;
+        v4 = o.v4;
+        v6 = o.v6;
+        nonFrag = o.nonFrag;
+        tcp = o.tcp;
+        udp = o.udp;
+        tcpOrUdp = o.tcpOrUdp;
+        hasPorts = o.hasPorts;
+        icmpAny = o.icmpAny;
+        newConnection = o.newConnection;
+        prefs = o.prefs;
+        oddBoth = o.oddBoth;
+    }
+
     /** The atom table, or null for bit-level fields. */
     public Atoms atoms() { return atoms; }
 
@@ -131,17 +168,32 @@ public final class PacketSpace {
         return n;
     }
 
-    /** lo <= field <= hi for a field of {@code width} bits. */
+    /**
+     * lo <= field <= hi for a field of {@code width} bits, built in one pass: below the first bit where lo and hi
+     * differ, the 0 branch only has to stay at or above lo and the 1 branch at or below hi; above it the bits are
+     * those of lo (and hi).
+     */
     private int range(int base, int width, long lo, long hi) {
-        int le = Bdd.TRUE, ge = Bdd.TRUE;
-        for (int i = width - 1; i >= 0; i--) {
-            boolean hb = ((hi >>> (width - 1 - i)) & 1) != 0;
-            boolean lb = ((lo >>> (width - 1 - i)) & 1) != 0;
-            le = hb ? bdd.mk(base + i, Bdd.TRUE, le) : bdd.mk(base + i, le, Bdd.FALSE);
-            ge = lb ? bdd.mk(base + i, Bdd.FALSE, ge) : bdd.mk(base + i, ge, Bdd.TRUE);
+        if (Long.compareUnsigned(lo, hi) > 0) return Bdd.FALSE;
+        int d = 0; // the first bit, from the most significant, where lo and hi differ (lo has 0 there, hi 1)
+        while (d < width && bit(lo, width, d) == bit(hi, width, d)) d++;
+        int n;
+        if (d == width) {
+            n = Bdd.TRUE;
+        } else {
+            int ge = Bdd.TRUE, le = Bdd.TRUE;
+            for (int i = width - 1; i > d; i--) {
+                ge = bit(lo, width, i) ? bdd.mk(base + i, Bdd.FALSE, ge) : bdd.mk(base + i, ge, Bdd.TRUE);
+                le = bit(hi, width, i) ? bdd.mk(base + i, Bdd.TRUE, le) : bdd.mk(base + i, le, Bdd.FALSE);
+            }
+            n = bdd.mk(base + d, ge, le);
         }
-        return bdd.and(ge, le);
+        for (int i = d - 1; i >= 0; i--) n = bit(lo, width, i) ? bdd.mk(base + i, Bdd.FALSE, n) : bdd.mk(base + i, n, Bdd.FALSE);
+        return n;
     }
+
+    /** Bit {@code i} of a {@code width}-bit value, counting from the most significant (0). */
+    private static boolean bit(long v, int width, int i) { return ((v >>> (width - 1 - i)) & 1) != 0; }
 
     private int ports(int base, PortSet ps) {
         int n = Bdd.FALSE;
@@ -221,6 +273,16 @@ public final class PacketSpace {
 
     /** Packets whose address field at {@code base} lies in {@code s} (the family bit follows from the address). */
     public int addresses(int base, AddrSet s) {
+        Map<AddrSet, long[]> cache = base == srcBase ? srcCache : base == dstBase ? dstCache : null;
+        if (cache == null) return addressesOf(base, s);
+        long[] known = cache.get(s);
+        if (known != null && bdd.stillValid((int) known[0], (int) known[1])) return (int) known[0];
+        int n = addressesOf(base, s);
+        cache.put(s, new long[] {n, bdd.epoch()});
+        return n;
+    }
+
+    private int addressesOf(int base, AddrSet s) {
         int n = Bdd.FALSE;
         for (Family f : Family.values()) {
             if (s.isAll(f)) {
@@ -305,11 +367,15 @@ public final class PacketSpace {
         int s = set;
         s = prefer(s, nonFrag);
         s = prefer(s, v4);
-        int proto = bdd.and(s, tcp) != Bdd.FALSE ? tcp : bdd.and(s, udp) != Bdd.FALSE ? udp : icmpAny;
+        int proto = bdd.intersects(s, tcp) ? tcp : bdd.intersects(s, udp) ? udp : icmpAny;
         s = prefer(s, proto);
         s = prefer(s, newConnection);
         boolean[] applied = new boolean[prefs.length];
         for (int k = 0; k < ODD_SRC; k++) {
+            if (bdd.subset(s, prefs[k])) {
+                applied[k] = true;
+                continue;
+            }
             int t = bdd.and(s, prefs[k]);
             applied[k] = t != Bdd.FALSE;
             if (applied[k]) s = t;
@@ -336,6 +402,7 @@ public final class PacketSpace {
     }
 
     private int prefer(int s, int pref) {
+        if (bdd.subset(s, pref)) return s; // often: nothing to cut, and a test makes no node
         int t = bdd.and(s, pref);
         return t == Bdd.FALSE ? s : t;
     }

@@ -19,7 +19,14 @@ public final class PolicySets {
     private final RuleIndex index;
     private int[] before, allowedFrom;
 
-    public PolicySets(PacketSpace space, ResolvedPolicy policy) {
+    public PolicySets(PacketSpace space, ResolvedPolicy policy) { this(space, policy, 1, BLOCK); }
+
+    /**
+     * As {@link #PolicySets(PacketSpace, ResolvedPolicy)}, computing the decided sets on {@code threads} threads, in
+     * blocks of {@code block} rules (see {@link #block}; {@link #BLOCK} unless testing). The sets are the same whatever
+     * the numbers; only the package's node ids may differ.
+     */
+    public PolicySets(PacketSpace space, ResolvedPolicy policy, int threads, int block) {
         this.space = space;
         this.policy = policy;
         Bdd bdd = space.bdd();
@@ -45,6 +52,13 @@ public final class PolicySets {
         // order. Each rule's scratch is released as soon as its decided set is known (see Bdd#release).
         long[] breadth = new long[n];
         for (int i = 0; i < n; i++) breadth[i] = breadth(policy.rules().get(i).match(), i);
+        if (threads > 1 && n >= 2 * block) {
+            live.freeze(); // before any thread queries it
+            index.freeze();
+            Bdd[] overlays = new Bdd[threads]; // one per thread, put on top of the grown package again for each block
+            for (int s = 0; s < n; s += block) block(s, Math.min(n, s + block), live, breadth, overlays);
+            return;
+        }
         for (int i = 0; i < n; i++) {
             int[] cands = live.overlapping(i); // all earlier than i: i and later rules are not active yet
             earlierDeciding[i] = cands;
@@ -65,6 +79,73 @@ public final class PolicySets {
             }
             coveredBy[i] = d == Bdd.FALSE ? last : -1;
             decided[i] = bdd.release(mark, d);
+            if (decided[i] != Bdd.FALSE) live.activate(i);
+        }
+        index.freeze();
+    }
+
+    /** Rules per block of the parallel sweep (see {@link #block}). */
+    public static final int BLOCK = 512;
+
+    /** What a thread found for one rule of a block: its decided set in the thread's overlay, and its candidates. */
+    private record Found(Bdd overlay, int decided, int last, int[] live, int[] inBlock) {}
+
+    /**
+     * The decided sets of rules {@code s..e-1}, on several threads. A rule's set is its match minus the matches of the
+     * earlier rules that can overlap it and decide packets; the rules before the block that decide packets are known
+     * (active in {@code live}), those in the block are not yet, so every rule of the block before it that can overlap
+     * it is subtracted too: a rule that decides nothing matches only packets earlier rules match, so subtracting it
+     * changes nothing. Each thread works in an overlay of the frozen package; the sets are then copied into it in
+     * rule order and the rules that decide packets are activated.
+     */
+    private void block(int s, int e, RuleIndex live, long[] breadth, Bdd[] overlays) {
+        Bdd bdd = space.bdd();
+        Found[] found = new Found[e - s];
+        java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger(s);
+        bdd.freeze();
+        try {
+            Parallel.run(overlays.length, id -> {
+                Bdd o = overlays[id];
+                if (o == null) overlays[id] = o = bdd.overlay(1 << 18);
+                else o.rebase();
+                for (int i; (i = next.getAndIncrement()) < e; ) {
+                    int[] before = live.overlapping(i); // active rules: all before the block
+                    int[] inBlock = new int[i - s];
+                    int k = 0;
+                    for (int j = s; j < i; j++) if (index.mayOverlap(j, i)) inBlock[k++] = j;
+                    inBlock = java.util.Arrays.copyOf(inBlock, k);
+                    long[] order = new long[before.length + k];
+                    for (int m = 0; m < before.length; m++) order[m] = breadth[before[m]];
+                    for (int m = 0; m < k; m++) order[before.length + m] = breadth[inBlock[m]];
+                    java.util.Arrays.sort(order);
+                    int mark = o.mark();
+                    int d = match[i], last = -1;
+                    for (int m = 0; m < order.length && d != Bdd.FALSE; m++) {
+                        int j = (int) (order[m] & 0xFFFFFFFFL);
+                        if (o.intersects(d, match[j])) {
+                            d = o.diff(d, match[j]);
+                            last = Math.max(last, j);
+                        }
+                    }
+                    found[i - s] = new Found(o, o.release(mark, d), last, before, inBlock);
+                }
+            });
+        } finally {
+            bdd.thaw();
+        }
+        java.util.Map<Bdd, int[]> memos = new java.util.IdentityHashMap<>();
+        for (int i = s; i < e; i++) {
+            Found f = found[i - s];
+            int[] memo = memos.computeIfAbsent(f.overlay(), o -> new int[o.ownNodes()]);
+            decided[i] = bdd.copyFrom(f.overlay(), f.decided(), memo);
+            coveredBy[i] = decided[i] == Bdd.FALSE ? f.last() : -1;
+            // The candidates the sequential sweep would have: the earlier rules that decide packets.
+            int[] in = f.inBlock();
+            int k = 0;
+            for (int j : in) if (decided[j] != Bdd.FALSE) in[k++] = j;
+            int[] c = java.util.Arrays.copyOf(f.live(), f.live().length + k);
+            System.arraycopy(in, 0, c, f.live().length, k);
+            earlierDeciding[i] = c; // ascending: the live ones are all before the block
             if (decided[i] != Bdd.FALSE) live.activate(i);
         }
     }
@@ -139,7 +220,11 @@ public final class PolicySets {
      * set, and it stops at the first rule that gives some of the packets the other verdict.
      */
     public boolean decidedAlike(int set, int[] cands, int from, Action action) {
-        Bdd bdd = space.bdd();
+        return decidedAlike(space.bdd(), set, cands, from, action);
+    }
+
+    /** As {@link #decidedAlike(int, int[], int, Action)}, in {@code bdd}: this space's package or an overlay of it. */
+    public boolean decidedAlike(Bdd bdd, int set, int[] cands, int from, Action action) {
         int rest = set;
         for (int j : cands) {
             if (rest == Bdd.FALSE) return true;

@@ -26,9 +26,62 @@ import java.util.List;
  */
 public final class RuleIndex {
     private final Field src, dst;
-    private final int[] stamp;
     private final Sig[] sigs;
-    private int epoch;
+    // The signatures again, as flat arrays, for the filter that every candidate of a query goes through (an object per
+    // rule cost a cache miss per field of each candidate): protocol bits (4 longs a rule), the hull of destination ports,
+    // and each address field, inline when it is one prefix.
+    private final long[] protoBits;
+    private final int[] dlo, dhi;
+    private final Flat srcFlat, dstFlat;
+
+    /** One address field of every rule: family and length (meta, -1 for several prefixes) and address, inline. */
+    private static final class Flat {
+        final int[] meta;
+        final long[] hi, lo;
+        final Prefixes[] multi;
+
+        Flat(int rules) {
+            meta = new int[rules];
+            hi = new long[rules];
+            lo = new long[rules];
+            multi = new Prefixes[rules];
+        }
+
+        void set(int rule, Prefixes p) {
+            if (p.size == 1) {
+                meta[rule] = p.fam[0] << 8 | p.len[0];
+                hi[rule] = p.hi[0];
+                lo[rule] = p.lo[0];
+            } else {
+                meta[rule] = -1;
+                multi[rule] = p;
+            }
+        }
+
+        /** Whether some prefix of rule {@code c} nests with some prefix of {@code q}: Sig.nested, without the object. */
+        boolean nested(int c, Prefixes q) {
+            int m = meta[c];
+            if (m < 0) return Sig.nested(multi[c], q);
+            if (q.size > 64) return true;
+            int f = m >>> 8, l = m & 0xff;
+            long h = hi[c], w = lo[c];
+            for (int y = 0; y < q.size; y++) {
+                if (f != q.fam[y]) continue;
+                int len = Math.min(l, q.len[y]);
+                if (((h ^ q.hi[y]) & maskHi(f, len)) == 0 && ((w ^ q.lo[y]) & maskLo(f, len)) == 0) return true;
+            }
+            return false;
+        }
+    }
+    // Per querying thread: which rules the current query has listed already (see IntList#addAll).
+    private final ThreadLocal<Scratch> scratch;
+
+    private static final class Scratch {
+        final int[] stamp;
+        int epoch;
+
+        Scratch(int rules) { stamp = new int[rules]; }
+    }
 
     /** An index in which every added rule can be found. */
     public RuleIndex(int rules) { this(rules, false); }
@@ -38,8 +91,13 @@ public final class RuleIndex {
      * a sweep in rule order can look among the earlier rules that still decide packets).
      */
     public RuleIndex(int rules, boolean live) {
-        stamp = new int[rules];
+        scratch = ThreadLocal.withInitial(() -> new Scratch(rules));
         sigs = new Sig[rules];
+        protoBits = new long[4 * rules];
+        dlo = new int[rules];
+        dhi = new int[rules];
+        srcFlat = new Flat(rules);
+        dstFlat = new Flat(rules);
         src = new Field(live);
         dst = new Field(live);
     }
@@ -51,8 +109,22 @@ public final class RuleIndex {
     public void add(int rule, RuleMatch m) {
         Sig s = Sig.of(m);
         sigs[rule] = s;
+        System.arraycopy(s.protos, 0, protoBits, 4 * rule, 4);
+        dlo[rule] = s.dlo;
+        dhi[rule] = s.dhi;
+        srcFlat.set(rule, s.src);
+        dstFlat.set(rule, s.dst);
         src.add(rule, s.src);
         dst.add(rule, s.dst);
+    }
+
+    /**
+     * Ends adding: after this, queries may come from several threads at once (activation may not; it stays with the
+     * thread that adds). The first query does the same.
+     */
+    public void freeze() {
+        src.freeze();
+        dst.freeze();
     }
 
     /** Makes added rule {@code rule} visible to queries (for an index made with {@code live}). */
@@ -153,7 +225,7 @@ public final class RuleIndex {
                     && (known == o.dst || nested(dst, o.dst));
         }
 
-        private static boolean nested(Prefixes a, Prefixes b) {
+        static boolean nested(Prefixes a, Prefixes b) {
             if (a.size * b.size > 64) return true;
             for (int x = 0; x < a.size; x++) {
                 for (int y = 0; y < b.size; y++) {
@@ -181,31 +253,46 @@ public final class RuleIndex {
     public int[] overlappingLater(int rule) { return overlapping(sigs[rule], rule + 1); }
 
     private int[] overlapping(Sig sig, int from) {
-        IntList byDst = candidates(dst, sig.dst, Integer.MAX_VALUE);
-        IntList bySrc = byDst.size <= 16 ? null : candidates(src, sig.src, byDst.size);
+        IntList byDst = candidates(dst, sig.dst, Integer.MAX_VALUE, from);
+        IntList bySrc = byDst.size <= 16 ? null : candidates(src, sig.src, byDst.size, from);
         boolean srcSide = bySrc != null && bySrc.size < byDst.size;
         IntList c = srcSide ? bySrc : byDst;
         // Every candidate found through a field has a prefix nested with one of the query's in that field.
         Prefixes known = srcSide ? sig.src : sig.dst;
         IntList out = new IntList();
-        for (int k = 0; k < c.size; k++) if (c.a[k] >= from && sigs[c.a[k]].meets(sig, known)) out.add(c.a[k]);
+        for (int k = 0; k < c.size; k++) if (c.a[k] >= from && meets(c.a[k], sig, known)) out.add(c.a[k]);
         return out.sorted();
     }
 
-    /** Indexed rules whose source and destination sets contain the addresses of {@code p}, ascending. */
+    /** {@code sigs[c].meets(q, known)}, read from the flat arrays. */
+    private boolean meets(int c, Sig q, Prefixes known) {
+        int p = 4 * c;
+        long[] qp = q.protos;
+        if (((protoBits[p] & qp[0]) | (protoBits[p + 1] & qp[1]) | (protoBits[p + 2] & qp[2]) | (protoBits[p + 3] & qp[3])) == 0) {
+            return false;
+        }
+        return dlo[c] <= q.dhi && q.dlo <= dhi[c] && (known == q.src || srcFlat.nested(c, q.src))
+                && (known == q.dst || dstFlat.nested(c, q.dst));
+    }
+
+    /** Whether indexed rules {@code a} and {@code b} can overlap, by the same test as {@link #overlapping(int)}. */
+    public boolean mayOverlap(int a, int b) { return meets(a, sigs[b], null); }
+
+        /** Indexed rules whose source and destination sets contain the addresses of {@code p}, ascending. */
     public int[] containing(Packet p) {
-        IntList out = candidates(dst, new Prefixes(p.dst()), Integer.MAX_VALUE);
-        IntList bySrc = candidates(src, new Prefixes(p.src()), out.size);
+        IntList out = candidates(dst, new Prefixes(p.dst()), Integer.MAX_VALUE, 0);
+        IntList bySrc = candidates(src, new Prefixes(p.src()), out.size, 0);
         return (bySrc != null && bySrc.size < out.size ? bySrc : out).sorted();
     }
 
-    /** Rules of {@code f} overlapping {@code s}, or null once there are more than {@code limit}. */
-    private IntList candidates(Field f, Prefixes s, int limit) {
+    /** Rules from {@code from} on of {@code f} overlapping {@code s}, or null once there are more than {@code limit}. */
+    private IntList candidates(Field f, Prefixes s, int limit, int from) {
         f.freeze();
         IntList out = new IntList();
-        epoch++;
+        Scratch x = scratch.get();
+        int epoch = ++x.epoch;
         for (int k = 0; k < s.size; k++) {
-            if (!f.overlapping(s.fam[k], s.hi[k], s.lo[k], s.len[k], out, stamp, epoch, limit)) return null;
+            if (!f.overlapping(s.fam[k], s.hi[k], s.lo[k], s.len[k], out, x.stamp, epoch, limit, from)) return null;
         }
         return out;
     }
@@ -319,18 +406,29 @@ public final class RuleIndex {
             return a;
         }
 
-        private boolean addKey(int k, IntList out, int[] stamp, int epoch, int limit) {
-            return out.addAll(rules, start[k], start[k] + fill[k], stamp, epoch, limit);
+        /** Adds the visible rules of key {@code k} from {@code from} on (each key lists its rules in ascending order). */
+        private boolean addKey(int k, IntList out, int[] stamp, int epoch, int limit, int from) {
+            int a = start[k], b = start[k] + fill[k];
+            if (from > 0 && a < b && rules[a] < from) {
+                int lo = a + 1, hi = b; // the first position holding a rule >= from
+                while (lo < hi) {
+                    int m = (lo + hi) >>> 1;
+                    if (rules[m] < from) lo = m + 1;
+                    else hi = m;
+                }
+                a = lo;
+            }
+            return out.addAll(rules, a, b, stamp, epoch, limit);
         }
 
-        boolean overlapping(int fam, long hi, long lo, int len, IntList out, int[] stamp, int epoch, int limit) {
+        boolean overlapping(int fam, long hi, long lo, int len, IntList out, int[] stamp, int epoch, int limit, int from) {
             boolean[] lengths = used[fam];
             for (int l = 0; l <= len; l++) {
                 if (!lengths[l]) continue;
                 long h = hi & maskHi(fam, l), w = lo & maskLo(fam, l);
                 int k = lowerBound(fam, h, w, l);
                 if (k < keys && kFam[k] == fam && kHi[k] == h && kLo[k] == w && kLen[k] == l
-                        && !addKey(k, out, stamp, epoch, limit)) return false;
+                        && !addKey(k, out, stamp, epoch, limit, from)) return false;
             }
             int bits = fam == V4 ? 32 : 128;
             if (len == bits) return true;
@@ -344,7 +442,7 @@ public final class RuleIndex {
                 int c = Long.compareUnsigned(kHi[k], lastHi);
                 if (c == 0) c = Long.compareUnsigned(kLo[k], lastLo);
                 if (c > 0) break;
-                if (!addKey(k, out, stamp, epoch, limit)) return false;
+                if (!addKey(k, out, stamp, epoch, limit, from)) return false;
             }
             return true;
         }

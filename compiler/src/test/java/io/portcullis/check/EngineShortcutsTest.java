@@ -53,12 +53,22 @@ class EngineShortcutsTest {
 
     @Test
     void decidedSetsCandidatesAndRedundancyWalkMatchTheDefinitions() {
+        definitions(1, PolicySets.BLOCK);
+    }
+
+    /** The same on two threads, in blocks of 3 rules, so that small policies take the parallel sweep. */
+    @Test
+    void parallelDecidedSetsMatchTheDefinitions() {
+        definitions(2, 3);
+    }
+
+    private static void definitions(int threads, int block) {
         Random r = new Random(5);
         int dead = 0, alike = 0;
         for (int round = 0; round < 120; round++) {
             ResolvedPolicy policy = RandomPolicies.policy(r, 2 + r.nextInt(14));
             PacketSpace space = Checker.space(policy, List.of(), CheckConfig.DEFAULTS);
-            PolicySets sets = new PolicySets(space, policy);
+            PolicySets sets = new PolicySets(space, policy, threads, block);
             Bdd bdd = space.bdd();
             int n = sets.size();
             int before = Bdd.FALSE;

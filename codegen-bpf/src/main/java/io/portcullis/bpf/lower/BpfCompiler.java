@@ -93,6 +93,7 @@ public final class BpfCompiler {
         Ir ir = new Ir(ctx, module);
         try {
             ObjectEmitter.configure(module, tm);
+            ir.hints = strategy != Strategy.TABLE;
             String source = policy.span() != null && policy.span().file() != null ? policy.span().file().text() : "";
             ir.debug = DebugInfo.create(ir, sourceName, source);
             license(ir);
@@ -196,7 +197,7 @@ public final class BpfCompiler {
         LLVMBasicBlockRef entry = ir.begin(fn);
         ir.debug.function(fn, ProgramName.of(policy.name()), policy.target(),
                 policy.span() == null ? 0 : policy.span().line(), entry);
-        Fields fields = Fields.allocate(ir);
+        Fields fields = strategy == Strategy.DIAGRAM ? Fields.packed(ir) : Fields.separate(ir);
         LLVMValueRef ctx = ir.param(0);
         LLVMValueRef data = packetPointer(ir, ctx, layout.dataOffset());
         LLVMValueRef end = packetPointer(ir, ctx, layout.dataEndOffset());

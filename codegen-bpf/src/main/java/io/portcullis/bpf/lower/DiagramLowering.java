@@ -26,7 +26,7 @@ import org.bytedeco.llvm.LLVM.LLVMValueRef;
  * last step maps that index to its action by the same kind of search over runs of equal actions.
  */
 final class DiagramLowering {
-    /** {@code established}: ACK or RST set; their bit positions in the TCP flags byte. */
+    /** {@code established}: ACK or RST set; their bit positions in the TCP flags byte (the separate layout). */
     private static final int ACK_SHIFT = Integer.numberOfTrailingZeros(TcpFlag.ACK.bit()),
             RST_SHIFT = Integer.numberOfTrailingZeros(TcpFlag.RST.bit());
 
@@ -80,7 +80,7 @@ final class DiagramLowering {
         // touch neither the stack nor 'best' (see Dim on why stack accesses must stay few). Both are compared only
         // after an XOR with the opaque zero: a fresh unknown for the verifier each time, so that no compare on them
         // is predictable and the verifier state after a merge does not depend on which leaf came first (see Fields).
-        zero = ir.getVolatile(f.zero());
+        zero = f.take(ir, f.zero());
         LLVMValueRef best = ir.lateLocal("best." + family);
         ir.set(best, ir.xor(ir.k(rules.size()), zero));
         LLVMBasicBlockRef dispatch = ir.block("dispatch");
@@ -122,16 +122,21 @@ final class DiagramLowering {
                 actions.add(a);
             }
         }
-        LLVMBasicBlockRef[] exits = new LLVMBasicBlockRef[actions.size()];
-        for (int i = 0; i < exits.length; i++) {
-            exits[i] = ir.block("verdict");
+        // One exit per action; a run's child is its action, so a one-rule run between two of the other action is a point.
+        LLVMBasicBlockRef[] exits = new LLVMBasicBlockRef[Action.values().length];
+        int[] kids = new int[actions.size()];
+        for (int i = 0; i < kids.length; i++) {
+            Action a = actions.get(i);
+            kids[i] = a.ordinal();
+            if (exits[a.ordinal()] != null) continue;
+            exits[a.ordinal()] = ir.block("verdict");
             LLVMBasicBlockRef here = LLVMGetInsertBlock(ir.b);
-            ir.at(exits[i]);
-            ir.ret(target.code(actions.get(i)));
+            ir.at(exits[a.ordinal()]);
+            ir.ret(target.code(a));
             ir.at(here);
         }
         long[] s = starts.stream().mapToLong(Long::longValue).toArray();
-        search(idx, false, s, exits, 0, s.length - 1);
+        search(idx, false, SearchPlan.of(s, kids), exits);
     }
 
     /**
@@ -160,15 +165,17 @@ final class DiagramLowering {
         for (Node n : DecisionDiagram.nodes(roots)) if (!n.isLeaf()) used[n.dim] = true;
         java.util.Arrays.fill(values, null);
         meta = null;
+        // Packed fields: one load of the opaque zero serves every key of this group (see Fields).
+        LLVMValueRef z = fields.packed() ? fields.take(ir, fields.zero()) : null;
         for (Dim dim : Dim.values()) {
             if (!used[dim.ordinal()]) continue;
-            if (dim.ordinal() < Dim.PROTO.ordinal()) values[dim.ordinal()] = value(fields, dim);
-            else if (meta == null) meta = meta(fields);
+            if (dim.ordinal() < Dim.PROTO.ordinal()) values[dim.ordinal()] = value(fields, dim, z);
+            else if (meta == null) meta = fields.packed() ? (z != null ? ir.xor(fields.take(ir, fields.meta()), z)
+                    : fields.take(ir, fields.meta())) : meta(fields);
         }
     }
 
-    /** Bit positions of the packed keys in {@link #meta}: 9 + 16 + 17 bits. */
-    private static final int PROTO_AT = 0, L4_AT = 9, SPORT_AT = 25;
+    private static final int PROTO_AT = Fields.PROTO_AT, L4_AT = Fields.L4_AT, SPORT_AT = Fields.SPORT_AT;
 
     /**
      * The three non-address keys packed into one register. Every value the decision code tests must stay in a register
@@ -176,9 +183,9 @@ final class DiagramLowering {
      * (two or three instructions) into a temporary that only its own search narrows.
      */
     private LLVMValueRef meta(Fields f) {
-        LLVMValueRef proto = LLVMBuildZExt(ir.b, value(f, Dim.PROTO), ir.i64, "");
-        LLVMValueRef l4 = LLVMBuildZExt(ir.b, value(f, Dim.L4), ir.i64, "");
-        LLVMValueRef sport = LLVMBuildZExt(ir.b, value(f, Dim.SPORT), ir.i64, "");
+        LLVMValueRef proto = LLVMBuildZExt(ir.b, value(f, Dim.PROTO, null), ir.i64, "");
+        LLVMValueRef l4 = LLVMBuildZExt(ir.b, value(f, Dim.L4, null), ir.i64, "");
+        LLVMValueRef sport = LLVMBuildZExt(ir.b, value(f, Dim.SPORT, null), ir.i64, "");
         return ir.or(ir.or(ir.shl(proto, PROTO_AT), ir.shl(l4, L4_AT)), ir.shl(sport, SPORT_AT));
     }
 
@@ -215,12 +222,19 @@ final class DiagramLowering {
             }
         } else {
             LLVMBasicBlockRef[] kids = new LLVMBasicBlockRef[n.kids.length];
-            for (int i = 0; i < kids.length; i++) kids[i] = node(n.kids[i], blocks, group);
+            int[] ids = new int[n.kids.length];
+            Map<Node, Integer> seen = new IdentityHashMap<>();
+            for (int i = 0; i < kids.length; i++) {
+                kids[i] = node(n.kids[i], blocks, group);
+                ids[i] = seen.computeIfAbsent(n.kids[i], x -> seen.size());
+            }
             ir.at(bb);
             // A test belongs to the first rule it can lead to: the rule it is there for.
             int first = firstRule(n);
             ir.line(first == Integer.MAX_VALUE ? defaultSpan : rules.get(first).span());
-            search(key(Dim.values()[n.dim]), wide[n.dim], n.starts, kids, 0, kids.length - 1);
+            LLVMBasicBlockRef[] byId = new LLVMBasicBlockRef[seen.size()];
+            for (int i = 0; i < kids.length; i++) byId[ids[i]] = kids[i];
+            search(key(Dim.values()[n.dim]), wide[n.dim], SearchPlan.of(n.starts, ids), byId);
         }
         ir.at(here);
         return bb;
@@ -239,31 +253,43 @@ final class DiagramLowering {
         return min;
     }
 
-    /** A balanced binary search over intervals {@code lo..hi} at the current position, jumping to the interval's block. */
-    private void search(LLVMValueRef v, boolean is64, long[] starts, LLVMBasicBlockRef[] to, int lo, int hi) {
+    /** The search of {@code plan} (see {@link SearchPlan}) at the current position; child i's block is {@code to[i]}. */
+    private void search(LLVMValueRef v, boolean is64, List<SearchPlan.Entry> plan, LLVMBasicBlockRef[] to) {
+        search(v, is64 ? ir.i64 : ir.i32, plan, to, 0, plan.size() - 1);
+    }
+
+    /** A balanced binary search over entries {@code lo..hi}, then the entry's equality tests, then its child. */
+    private void search(LLVMValueRef v, LLVMTypeRef t, List<SearchPlan.Entry> plan, LLVMBasicBlockRef[] to, int lo, int hi) {
         if (lo == hi) {
-            ir.br(to[lo]);
+            SearchPlan.Entry e = plan.get(lo);
+            for (int k = 0; k < e.points().length; k++) {
+                LLVMValueRef is = LLVMBuildICmp(ir.b, LLVMIntEQ, v, LLVMConstInt(t, e.points()[k], 0), "");
+                LLVMBasicBlockRef other = ir.block("ne");
+                ir.condBrFallingTo(is, to[e.pointKids()[k]], other);
+                ir.follow(other);
+            }
+            ir.br(to[e.kid()]);
             return;
         }
         int mid = (lo + hi + 1) >>> 1;
-        LLVMTypeRef t = is64 ? ir.i64 : ir.i32;
-        LLVMValueRef below = LLVMBuildICmp(ir.b, LLVMIntULT, v, LLVMConstInt(t, starts[mid], 0), "");
+        // The jump is taken for the upper half; the lower half follows (see Ir.condBrFallingTo).
+        LLVMValueRef atLeast = LLVMBuildICmp(ir.b, LLVMIntUGE, v, LLVMConstInt(t, plan.get(mid).start(), 0), "");
         LLVMBasicBlockRef left = ir.block("lt"), right = ir.block("ge");
-        ir.condBr(below, left, right);
-        ir.at(left);
-        search(v, is64, starts, to, lo, mid - 1);
+        ir.condBrFallingTo(atLeast, right, left);
+        ir.follow(left);
+        search(v, t, plan, to, lo, mid - 1);
         ir.at(right);
-        search(v, is64, starts, to, mid, hi);
+        search(v, t, plan, to, mid, hi);
     }
 
     /** The field as an unsigned number in host order: i64 for IPv6 address words, i32 otherwise (32-bit jumps take it as an immediate). */
-    private LLVMValueRef value(Fields f, Dim d) {
+    private LLVMValueRef value(Fields f, Dim d, LLVMValueRef z) {
         int i = d.ordinal();
         switch (d) {
             case DST_HI, DST_LO, SRC_HI, SRC_LO -> {
                 LLVMValueRef slot = d == Dim.DST_HI ? f.dst0() : d == Dim.DST_LO ? f.dst1()
                         : d == Dim.SRC_HI ? f.src0() : f.src1();
-                LLVMValueRef raw = f.opaque(ir, slot);
+                LLVMValueRef raw = f.packed() ? (z != null ? ir.xor(f.take(ir, slot), z) : f.take(ir, slot)) : f.opaque(ir, slot);
                 if (family == Family.IPV6) {
                     wide[i] = true;
                     return bswap(ir.i64, raw);
@@ -291,13 +317,5 @@ final class DiagramLowering {
     }
 
     /** Addresses were loaded in network byte order; a bswap (one BPF instruction) gives their numeric value. */
-    private LLVMValueRef bswap(LLVMTypeRef t, LLVMValueRef v) {
-        String name = t == ir.i64 ? "llvm.bswap.i64" : "llvm.bswap.i32";
-        LLVMValueRef fn = LLVMGetNamedFunction(ir.module, name);
-        LLVMTypeRef[] params = {t};
-        LLVMTypeRef fnType = LLVMFunctionType(t, new PointerPointer<>(params), 1, 0);
-        if (fn == null || fn.isNull()) fn = LLVMAddFunction(ir.module, name, fnType);
-        LLVMValueRef[] args = {v};
-        return LLVMBuildCall2(ir.b, fnType, fn, new PointerPointer<>(args), 1, "");
-    }
+    private LLVMValueRef bswap(LLVMTypeRef t, LLVMValueRef v) { return ir.bswap(t, v); }
 }

@@ -76,6 +76,13 @@ final class Ir {
         return slot;
     }
 
+    /** An i64 stack slot for {@link #setVolatile}/{@link #getVolatile}, not initialised; entry block only. */
+    LLVMValueRef volatileSlot(String name) {
+        LLVMValueRef slot = LLVMBuildAlloca(b, i64, name);
+        LLVMSetAlignment(slot, 8);
+        return slot;
+    }
+
     /**
      * An i64 local (promoted to a register) created in the entry block wherever the builder is; the builder comes
      * back to its block afterwards. For locals only the decision code needs; the caller stores its first value.
@@ -146,9 +153,90 @@ final class Ir {
     /** Big-endian u16 from two byte loads: the verifier then knows the result is below 65536. */
     LLVMValueRef be16(LLVMValueRef p, long off) { return or(shl(u8(p, off), 8), u8(p, off + 1)); }
 
+    /** {@code llvm.bswap} of an i32 or i64 value: one BPF {@code be32}/{@code be64} instruction. */
+    LLVMValueRef bswap(LLVMTypeRef t, LLVMValueRef v) {
+        String name = t == i64 ? "llvm.bswap.i64" : "llvm.bswap.i32";
+        LLVMValueRef fn = LLVMGetNamedFunction(module, name);
+        LLVMTypeRef[] params = {t};
+        LLVMTypeRef fnType = LLVMFunctionType(t, new PointerPointer<>(params), 1, 0);
+        if (fn == null || fn.isNull()) fn = LLVMAddFunction(module, name, fnType);
+        LLVMValueRef[] args = {v};
+        return LLVMBuildCall2(b, fnType, fn, new PointerPointer<>(args), 1, "");
+    }
+
     void br(LLVMBasicBlockRef to) { LLVMBuildBr(b, to); }
 
     void condBr(LLVMValueRef cond, LLVMBasicBlockRef yes, LLVMBasicBlockRef no) { LLVMBuildCondBr(b, cond, yes, no); }
+
+    /**
+     * Layout hints for the parser ({@link #exitIfUnlikely}, {@link #check}, {@link #requireBytesOrExit}): with them the
+     * common path through the parser falls through its tests; without them those methods emit exactly what
+     * {@link #exitIf}, {@link #require} and {@link #requireBytes} do. Off for table programs, whose objects stay as they
+     * were while their translation validation is being built.
+     */
+    boolean hints;
+
+    /** Jumps to {@code to} when {@code cond} holds, which is unlikely: {@code to} goes out of line (with hints). */
+    void exitIfUnlikely(LLVMValueRef cond, LLVMBasicBlockRef to) {
+        if (!hints) {
+            exitIf(cond, to);
+            return;
+        }
+        LLVMBasicBlockRef next = block("cont");
+        weightedBr(cond, to, next, 1, 64);
+        follow(next);
+    }
+
+    /**
+     * Moves {@code next} right after the current block and continues there. LLVM's BPF back end keeps blocks in the
+     * order of the IR (it cannot analyse, so cannot re-lay out, a conditional branch), and at instruction selection a
+     * branch falls through to its false successor only if that is the next block: so the block order is the layout.
+     */
+    void follow(LLVMBasicBlockRef next) {
+        LLVMMoveBasicBlockAfter(next, LLVMGetInsertBlock(b));
+        at(next);
+    }
+
+    /** Continues when {@code cond} holds, the likely case; otherwise jumps to {@code otherwise} (see {@link #hints}). */
+    void check(LLVMValueRef cond, LLVMBasicBlockRef otherwise) {
+        if (!hints) {
+            require(cond, otherwise);
+            return;
+        }
+        exitIfUnlikely(LLVMBuildNot(b, cond, ""), otherwise);
+    }
+
+    /** {@link #requireBytes} with the bounds failure unlikely (see {@link #hints}). */
+    void requireBytesOrExit(LLVMValueRef p, long n, LLVMValueRef end, LLVMBasicBlockRef to) {
+        if (!hints) {
+            requireBytes(p, n, end, to);
+            return;
+        }
+        exitIfUnlikely(LLVMBuildICmp(b, LLVMIntUGT, gep(p, n), end, ""), to);
+    }
+
+    /**
+     * A branch whose false successor should follow it in the object (the caller continues there with
+     * {@link #follow}): then it is one jump, taken only for the true side, where a true successor placed next costs a
+     * conditional jump over an extra {@code goto} (the BPF back end cannot reverse a branch). The weights of 1 : 2 say
+     * the same to LLVM's block placement.
+     */
+    void condBrFallingTo(LLVMValueRef cond, LLVMBasicBlockRef yes, LLVMBasicBlockRef no) {
+        weightedBr(cond, yes, no, 1, 2);
+    }
+
+    /** A conditional branch with {@code !prof} branch weights for its true and false successors. */
+    private void weightedBr(LLVMValueRef cond, LLVMBasicBlockRef yes, LLVMBasicBlockRef no, int yesWeight, int noWeight) {
+        LLVMValueRef br = LLVMBuildCondBr(b, cond, yes, no);
+        if (profKind < 0) profKind = LLVMGetMDKindIDInContext(ctx, "prof", 4);
+        org.bytedeco.llvm.LLVM.LLVMMetadataRef[] md = {
+            LLVMMDStringInContext2(ctx, "branch_weights", 14),
+            LLVMValueAsMetadata(LLVMConstInt(i32, yesWeight, 0)),
+            LLVMValueAsMetadata(LLVMConstInt(i32, noWeight, 0))};
+        LLVMSetMetadata(br, profKind, LLVMMetadataAsValue(ctx, LLVMMDNodeInContext2(ctx, new PointerPointer<>(md), md.length)));
+    }
+
+    private int profKind = -1;
 
     /** Continues in a fresh block when {@code cond} holds, otherwise jumps to {@code otherwise}. */
     void require(LLVMValueRef cond, LLVMBasicBlockRef otherwise) {

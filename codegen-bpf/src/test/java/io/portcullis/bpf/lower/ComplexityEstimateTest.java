@@ -35,8 +35,8 @@ class ComplexityEstimateTest {
             out.add(RuleGen.policy(40, 11, t));
             out.add(RuleGen.policy(t == Target.XDP ? 1000 : 300, 5, t));
         }
-        // cpu v4 code with gotol (25,143 instructions).
-        out.add(RuleGen.policy(1100, 7, Target.XDP));
+        // cpu v4 code with gotol (25,341 instructions).
+        out.add(RuleGen.policy(1300, 7, Target.XDP));
         out.add(LargePolicy.build(300));
         out.add(MixedPolicy.build());
         if (Boolean.getBoolean("portcullis.complexity.10k")) out.add(RuleGen.policy(10_000, 3, Target.XDP));

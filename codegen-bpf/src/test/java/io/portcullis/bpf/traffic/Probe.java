@@ -23,9 +23,10 @@ import java.util.List;
  * <ul>
  *   <li>{@code listen tcp:PORT... udp:PORT...}: echo servers on every address; prints {@code ready} once all are bound
  *       and serves until stdin closes.</li>
- *   <li>{@code send TIMEOUT_MS tcp:HOST:PORT udp:HOST:PORT icmp:HOST ...}: one attempt each (TCP: connect, send a
- *       line, read the echo; UDP: a datagram and its echo; ICMP: {@link InetAddress#isReachable}, an echo request as
- *       root), all at once, and prints one line per flow, {@code FLOW ok} or {@code FLOW blocked (reason)}.</li>
+ *   <li>{@code send TIMEOUT_MS tcp:HOST:PORT udp:HOST:PORT icmp:HOST ...} (an IPv6 HOST in brackets before a port):
+ *       one attempt each (TCP: connect, send a line, read the echo; UDP: a datagram and its echo; ICMP:
+ *       {@link InetAddress#isReachable}, an ICMP or ICMPv6 echo request as root), all at once, and prints one line per
+ *       flow, {@code FLOW ok} or {@code FLOW blocked (reason)}.</li>
  * </ul>
  */
 public final class Probe {
@@ -111,12 +112,19 @@ public final class Probe {
     }
 
     private static String attempt(String flow, int timeout) throws IOException {
-        String[] f = flow.split(":");
-        InetAddress host = InetAddress.getByName(f[1]);
-        switch (f[0]) {
+        String kind = flow.substring(0, flow.indexOf(':')), rest = flow.substring(kind.length() + 1);
+        String addr = rest;
+        int port = -1;
+        if (!kind.equals("icmp")) { // HOST:PORT or [HOST]:PORT
+            int colon = rest.lastIndexOf(':');
+            addr = rest.substring(0, colon).replace("[", "").replace("]", "");
+            port = Integer.parseInt(rest.substring(colon + 1));
+        }
+        InetAddress host = InetAddress.getByName(addr);
+        switch (kind) {
             case "tcp": {
                 try (Socket s = new Socket()) {
-                    s.connect(new InetSocketAddress(host, Integer.parseInt(f[2])), timeout);
+                    s.connect(new InetSocketAddress(host, port), timeout);
                     s.setSoTimeout(timeout);
                     s.getOutputStream().write("hello\n".getBytes(StandardCharsets.UTF_8));
                     String reply = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8)).readLine();
@@ -127,7 +135,7 @@ public final class Probe {
                 try (DatagramSocket s = new DatagramSocket()) {
                     s.setSoTimeout(timeout);
                     byte[] msg = "hello".getBytes(StandardCharsets.UTF_8);
-                    s.send(new DatagramPacket(msg, msg.length, host, Integer.parseInt(f[2])));
+                    s.send(new DatagramPacket(msg, msg.length, host, port));
                     DatagramPacket reply = new DatagramPacket(new byte[64], 64);
                     s.receive(reply);
                     String text = new String(reply.getData(), 0, reply.getLength(), StandardCharsets.UTF_8);
@@ -137,7 +145,7 @@ public final class Probe {
             case "icmp":
                 return host.isReachable(timeout) ? "ok" : "blocked (no echo reply)";
             default:
-                throw new IllegalArgumentException("unknown flow kind " + f[0]);
+                throw new IllegalArgumentException("unknown flow kind " + kind);
         }
     }
 }

@@ -27,20 +27,24 @@ import org.junit.jupiter.api.io.TempDir;
  * Real traffic through a compiled policy: two network namespaces joined by a veth pair, the policy attached to the
  * server side's interface with iproute2 exactly as a user would attach it (XDP: {@code ip link set dev ... xdp obj};
  * tc: a clsact qdisc and {@code tc filter add ... ingress bpf da obj}), and real TCP, UDP and ICMP from the client
- * namespace. Before the program is attached every flow must get through (so a blocked flow afterwards is the
+ * namespace, over IPv4 and IPv6 (ICMPv6 echo for the IPv6 ping; the policy allows the neighbour discovery IPv6 needs
+ * to work at all). Before the program is attached every flow must get through (so a blocked flow afterwards is the
  * policy's doing, not the set-up's); with it, exactly the allowed flows do. Every denied flow has a listener behind
  * it. Skips, with the reason, where bpf() or network namespaces are not allowed; the namespaces are always deleted.
  */
 class RealTrafficTest {
     static final String SERVER = "10.199.0.2", OTHER = "10.199.0.3", CLIENT = "10.199.0.1";
+    static final String SERVER6 = "fd00:199::2", OTHER6 = "fd00:199::3", CLIENT6 = "fd00:199::1";
     static final int TIMEOUT_MS = 2000;
 
     static String policy(String target) {
         return "policy traffic on " + target + " {\n"
                 + "    default deny;\n"
-                + "    web:  allow tcp to " + SERVER + " port 8080;\n"
-                + "    dns:  allow udp to " + SERVER + " port 5353;\n"
+                + "    web:  allow tcp to { " + SERVER + ", " + SERVER6 + " } port 8080;\n"
+                + "    dns:  allow udp to { " + SERVER + ", " + SERVER6 + " } port 5353;\n"
                 + "    ping: allow icmp type echo-request to " + SERVER + ";\n"
+                + "    ping6: allow icmpv6 type echo-request to " + SERVER6 + ";\n"
+                + "    ndp:  allow icmpv6 type { neighbor-solicitation, neighbor-advertisement } to any6;\n"
                 + "}\n";
     }
 
@@ -54,6 +58,13 @@ class RealTrafficTest {
         m.put("udp:" + SERVER + ":5354", false);
         m.put("icmp:" + SERVER, true);
         m.put("icmp:" + OTHER, false);
+        m.put("tcp:[" + SERVER6 + "]:8080", true);
+        m.put("tcp:[" + SERVER6 + "]:8081", false);
+        m.put("tcp:[" + OTHER6 + "]:8080", false);
+        m.put("udp:[" + SERVER6 + "]:5353", true);
+        m.put("udp:[" + SERVER6 + "]:5354", false);
+        m.put("icmp:" + SERVER6, true);
+        m.put("icmp:" + OTHER6, false);
         return m;
     }
 
@@ -112,6 +123,10 @@ class RealTrafficTest {
             sh("ip", "-n", n.client, "addr", "add", CLIENT + "/24", "dev", n.clientIf);
             sh("ip", "-n", n.server, "addr", "add", SERVER + "/24", "dev", n.serverIf);
             sh("ip", "-n", n.server, "addr", "add", OTHER + "/24", "dev", n.serverIf);
+            // nodad: usable at once, without the seconds of duplicate address detection.
+            sh("ip", "-n", n.client, "addr", "add", CLIENT6 + "/64", "dev", n.clientIf, "nodad");
+            sh("ip", "-n", n.server, "addr", "add", SERVER6 + "/64", "dev", n.serverIf, "nodad");
+            sh("ip", "-n", n.server, "addr", "add", OTHER6 + "/64", "dev", n.serverIf, "nodad");
             for (String[] up : new String[][] {{n.client, n.clientIf}, {n.server, n.serverIf}, {n.client, "lo"},
                     {n.server, "lo"}}) {
                 sh("ip", "-n", up[0], "link", "set", "dev", up[1], "up");
