@@ -91,16 +91,26 @@ public final class StaticVerifier {
 
         State copy() { return new State(regs.clone(), spill.clone(), init.clone()); }
 
-        State join(State o, int site) {
+        /** Whether both hold pointers into the same read-only regions in the same registers and stack slots. */
+        boolean sameRegions(State o) {
+            for (int i = 0; i < regs.length; i++) if (region(regs[i]) != region(o.regs[i])) return false;
+            for (int i = 0; i < spill.length; i++) if (region(spill[i]) != region(o.spill[i])) return false;
+            return true;
+        }
+
+        private static int region(Value v) { return v != null && v.kind() == Value.Kind.MAP_VALUE ? v.range() : -1; }
+
+        /** The least state that describes both; {@code regionSize} as in {@link Value#join(Value, int, java.util.function.IntUnaryOperator)}. */
+        State join(State o, int site, java.util.function.IntUnaryOperator regionSize) {
             Value[] r = new Value[11];
-            for (int i = 0; i < 11; i++) r[i] = regs[i].join(o.regs[i], PHI_BASE + site * 80 + i);
+            for (int i = 0; i < 11; i++) r[i] = regs[i].join(o.regs[i], PHI_BASE + site * 80 + i, regionSize);
             Value[] s = new Value[SLOTS];
             byte[] in = new byte[SLOTS];
             for (int i = 0; i < SLOTS; i++) {
                 in[i] = (byte) (init[i] & o.init[i]);
                 Value a = spill[i], b = o.spill[i];
                 if (a != null && b != null) {
-                    s[i] = a.join(b, PHI_BASE + site * 80 + 11 + i);
+                    s[i] = a.join(b, PHI_BASE + site * 80 + 11 + i, regionSize);
                     if (s[i].kind() == Value.Kind.NOT_INIT) s[i] = null;
                 } else if (a != null && !a.isScalar() || b != null && !b.isScalar()) {
                     s[i] = Value.MIXED;
@@ -181,8 +191,19 @@ public final class StaticVerifier {
 
         // ---- analysis -------------------------------------------------------------------------------------------
 
+        /**
+         * States that reach an instruction with pointers into other read-only regions than {@code in[s]} (see
+         * {@link #flow}); null for most instructions.
+         */
+        java.util.List<State>[] apart;
+
+        /** At most this many states per instruction are kept apart by their read-only regions; past it they join. */
+        static final int APART = 64;
+
+        @SuppressWarnings("unchecked")
         void analyse() {
             State[] in = new State[n];
+            apart = new java.util.List[n];
             fallOk = new boolean[n];
             takenOk = new boolean[n];
             in[0] = State.entry();
@@ -190,17 +211,45 @@ public final class StaticVerifier {
                 State st = in[s];
                 if (st == null) continue;
                 in[s] = null;
+                java.util.List<State> more = apart[s];
+                apart[s] = null;
                 analysed++;
                 step(s, at[s], st, in);
+                if (more != null) for (State m : more) step(s, at[s], m, in);
             }
         }
 
+        /**
+         * Joins {@code st} into what reaches {@code target}. States whose registers and spills point into different
+         * read-only regions are kept apart (up to {@link #APART}), as the kernel keeps every path apart: joined, a
+         * pointer into one region with an offset masked for another would lose which offset belongs to which region
+         * (LLVM shares one search block between decision-table chunks of different sizes).
+         */
         void flow(State[] in, int target, State st) {
             if (sink != null) {
                 sink.accept(st, target);
                 return;
             }
-            in[target] = in[target] == null ? st : in[target].join(st, target);
+            java.util.function.IntUnaryOperator size = k -> data.regions().get(k).size();
+            State head = in[target];
+            if (head == null) {
+                in[target] = st;
+                return;
+            }
+            if (head.sameRegions(st)) {
+                in[target] = head.join(st, target, size);
+                return;
+            }
+            java.util.List<State> more = apart[target];
+            if (more == null) apart[target] = more = new java.util.ArrayList<>(2);
+            for (int k = 0; k < more.size(); k++) {
+                if (more.get(k).sameRegions(st)) {
+                    more.set(k, more.get(k).join(st, target, size));
+                    return;
+                }
+            }
+            if (more.size() < APART) more.add(st);
+            else in[target] = head.join(st, target, size);
         }
 
         void step(int s, Insn i, State st, State[] in) {

@@ -70,9 +70,14 @@ record Value(Kind kind, int off, Scalar var, int id, int range) {
 
     /**
      * The least value that describes both. Packet pointers that are the same run-time value keep their shared range;
-     * different ones become a new variable pointer ({@code phiId}) with the range both sides guarantee.
+     * different ones become a new variable pointer ({@code phiId}) with the range both sides guarantee. With
+     * {@code regionSize} (a read-only region's value size by index; null: never), pointers into
+     * different read-only regions join to a pointer into the smaller one: every offset the joined pointer may hold is
+     * then checked against the smaller size, so an access it allows is inside either region. The kernel explores the
+     * two paths separately (it never joins), so it accepts at least what this accepts; a decision-table program whose
+     * chunks share one search block needs it (the 100k-rule ClassBench-style policy).
      */
-    Value join(Value o, int phiId) {
+    Value join(Value o, int phiId, java.util.function.IntUnaryOperator regionSize) {
         if (equals(o)) return this;
         if (kind == Kind.NOT_INIT || o.kind == Kind.NOT_INIT) return NOT_INIT;
         if (kind != o.kind) return MIXED;
@@ -86,9 +91,14 @@ record Value(Kind kind, int off, Scalar var, int id, int range) {
                 return new Value(Kind.PACKET, 0, a.join(b), phiId, r);
             }
             case MAP_VALUE: {
-                if (range != o.range) return MIXED; // different maps
+                int region = range;
+                if (range != o.range) { // different maps
+                    if (regionSize == null) return MIXED;
+                    int a = regionSize.applyAsInt(range), b = regionSize.applyAsInt(o.range);
+                    region = a < b || a == b && range < o.range ? range : o.range;
+                }
                 Scalar a = var.add(Scalar.constant(off)), b = o.var.add(Scalar.constant(o.off));
-                return new Value(Kind.MAP_VALUE, 0, a.join(b), phiId, range);
+                return new Value(Kind.MAP_VALUE, 0, a.join(b), phiId, region);
             }
             case MIXED:
                 return MIXED;

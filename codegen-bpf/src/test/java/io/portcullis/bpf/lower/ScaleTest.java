@@ -64,6 +64,9 @@ class ScaleTest {
         long t0 = System.nanoTime();
         byte[] obj = BpfCompiler.compile(p, strategy);
         long compileMs = (System.nanoTime() - t0) / 1_000_000;
+        // The static verifier (which build runs on every object) accepts it too, kernel or not.
+        io.portcullis.bpf.verify.ObjectVerifier.Program sv = io.portcullis.bpf.verify.ObjectVerifier.verify(obj).get(0);
+        assertTrue(sv.accepted(), () -> "static verifier: " + sv.verification().problems());
         Bpf.Availability a = Bpf.availability();
         Assumptions.assumeTrue(a.available(), "kernel test runs skipped: " + a.reason());
         t0 = System.nanoTime();
