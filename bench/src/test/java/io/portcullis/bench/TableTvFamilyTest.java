@@ -4,27 +4,33 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.portcullis.bpf.asm.Op;
 import io.portcullis.bpf.elf.ElfFile;
 import io.portcullis.bpf.kernel.Bpf;
 import io.portcullis.bpf.kernel.LoadedProgram;
 import io.portcullis.bpf.lower.BpfCompiler;
 import io.portcullis.bpf.packet.FrameBuilder;
+import io.portcullis.bpf.packet.FrameParser;
 import io.portcullis.bpf.tv.TranslationValidator;
-import io.portcullis.eval.Evaluator;
 import io.portcullis.ir.Packet;
 import io.portcullis.ir.ResolvedPolicy;
 import io.portcullis.resolve.Loader;
 import io.portcullis.space.Samples;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Table programs of policies with one family only, and with a rule that matches every IPv6 packet (its family's
- * tables have a leaf for a root): translation validation proves the faithful object, or refuses it, and never proves
- * an object whose verdict byte for that rule or for "no rule" was flipped.
+ * Table programs of policies with one family only, and with a group whose root is a leaf (a rule that matches every
+ * packet of its family, first in the family or first in its group): translation validation proves the faithful
+ * object, and never proves one whose verdict byte for that rule or for "no rule" was flipped, or whose code loads
+ * another rule's leaf as that root.
  */
 class TableTvFamilyTest {
 
@@ -78,38 +84,112 @@ class TableTvFamilyTest {
         provenAndDefaultFlipCaught(load(dir, "v6only", rules(60, true), "allow"));
     }
 
-    @Test
-    void aRuleMatchingEveryIpv6PacketIsProvenOrRefusedButNeverWronglyProven(@TempDir Path dir) throws Exception {
-        // r_all matches every IPv6 packet: the IPv6 tables are a leaf. Later IPv6 rules are dead; IPv4 is unaffected.
-        String body = rules(30, false) + "    r_all: deny from ::/0 to ::/0;\n" + rules(30, true).replace("    r", "    s");
-        ResolvedPolicy p = load(dir, "anyv6", body, "allow");
-        int allRule = 30;
-        assertEquals("r_all", p.rules().get(allRule).label());
+    /**
+     * The object with the leaf root of rule {@code rule} replaced, in the code, by the leaf of {@code other}: the 64-bit
+     * immediate of every {@code ld_imm64} that loads {@code 7 << 29 | rule} (there must be one).
+     */
+    private static byte[] leafRoot(byte[] elf, String section, int rule, int other) {
+        ElfFile f = ElfFile.parse(elf);
+        ElfFile.Section code = f.sectionHeader(section).orElseThrow();
+        byte[] m = elf.clone();
+        ByteBuffer b = ByteBuffer.wrap(m).order(ByteOrder.LITTLE_ENDIAN);
+        long leaf = 7L << 29 | rule;
+        int sites = 0;
+        for (long o = code.offset(); o + 16 <= code.offset() + code.size(); o += 8) {
+            int at = (int) o;
+            if ((m[at] & 0xff) == Op.LD_IMM64 && (b.getInt(at + 4) & 0xffffffffL) == leaf && b.getInt(at + 12) == 0) {
+                b.putInt(at + 4, (int) (7L << 29 | other));
+                sites++;
+                o += 8;
+            }
+        }
+        assertTrue(sites > 0, "the code loads the leaf root of rule " + rule + " with ld_imm64");
+        return m;
+    }
+
+    /** The first rule whose action is not {@code rule}'s. */
+    private static int otherVerdict(ResolvedPolicy p, int rule) {
+        for (int i = 0; i < p.rules().size(); i++) if (p.rules().get(i).action() != p.rules().get(rule).action()) return i;
+        throw new AssertionError("every rule has the same action");
+    }
+
+    /**
+     * A policy whose family {@code family} has a group with a leaf for a root (rule {@code leafRule}): the faithful
+     * object is proven by the table proof (and agrees with the kernel on samples where a kernel is at hand); flipping
+     * the verdict byte of that rule or of "no rule", or loading another rule's leaf (one with the other verdict) as the
+     * root in the code, changes behaviour and is never proven.
+     */
+    private static void leafRootProvenAndMutantsCaught(ResolvedPolicy p, int leafRule) throws Exception {
         byte[] elf = BpfCompiler.compile(p, BpfCompiler.Strategy.TABLE);
         TranslationValidator.Session tv = new TranslationValidator.Session(p);
         TranslationValidator.Result ok = tv.validate(elf);
-        // Proven, or refused as beyond the proof: never a mismatch, since the compiled object is right.
-        assertTrue(ok.valid() || ok.problems().stream().allMatch(x -> x.kind() == TranslationValidator.Kind.UNSUPPORTED),
-                () -> "a faithful object reported wrong: " + ok.problems());
-        System.out.println("anyv6: faithful object " + (ok.valid() ? "proven" : "refused: " + ok.problems().get(0).message()));
-        // The object is right: the kernel agrees with the evaluator on sample packets of both families.
+        assertTrue(ok.valid(), () -> p.name() + ": a faithful object not proven: " + ok.problems());
+        assertTrue(ok.stats().tables() != null, "proven by the table proof");
+        System.out.println(p.name() + ": faithful object proven; " + ok.stats().tables());
         Bpf.Availability kernel = Bpf.availability();
         if (kernel.available()) {
             try (LoadedProgram prog = LoadedProgram.load(elf, p.target())) {
                 for (Packet s : Samples.of(p, 200, 3)) {
-                    int want = (int) p.target().code(Evaluator.evaluate(p, s).action());
-                    assertEquals(want, prog.run(FrameBuilder.ethernet(s)), s::toString);
+                    // The language's reading of the frame (an IPv6 sample of protocol 0 is a hop-by-hop header).
+                    byte[] frame = FrameBuilder.ethernet(s);
+                    FrameParser.Reading reading = FrameParser.ethernet(frame);
+                    int want = (int) p.target().code(reading.verdict(p));
+                    assertEquals(want, prog.run(frame), () -> s + " read as " + reading);
                 }
             }
         } else {
-            System.out.println("anyv6: kernel cross-check skipped: " + kernel.reason());
+            System.out.println(p.name() + ": kernel cross-check skipped: " + kernel.reason());
         }
-        // Flipping the verdict of the all-IPv6 rule, or of "no rule", changes behaviour: never proven.
-        for (int rule : new int[] {allRule, p.rules().size()}) {
-            TranslationValidator.Result bad = tv.validate(flip(elf, rule));
-            assertFalse(bad.valid(), "verdict byte " + rule + " flipped but proven");
-            System.out.println("anyv6: verdict byte " + rule + " flipped: " + bad.problems().get(0).kind() + ": "
+        int other = otherVerdict(p, leafRule);
+        Map<String, byte[]> mutants = new LinkedHashMap<>();
+        mutants.put("verdict byte " + leafRule + " flipped", flip(elf, leafRule));
+        mutants.put("verdict byte " + p.rules().size() + " (no rule) flipped", flip(elf, p.rules().size()));
+        mutants.put("leaf root " + leafRule + " loaded as rule " + other + " in the code",
+                leafRoot(elf, p.target().section(), leafRule, other));
+        for (Map.Entry<String, byte[]> e : mutants.entrySet()) {
+            TranslationValidator.Result bad = tv.validate(e.getValue());
+            assertFalse(bad.valid(), p.name() + ": " + e.getKey() + " but proven");
+            System.out.println(p.name() + ": " + e.getKey() + ": " + bad.problems().get(0).kind() + ": "
                     + bad.problems().get(0).message().lines().findFirst().orElse(""));
         }
+    }
+
+    @Test
+    void aRuleMatchingEveryIpv6PacketIsProvenAndItsMutantsAreCaught(@TempDir Path dir) throws Exception {
+        // r_all matches every IPv6 packet: the IPv6 tables are a leaf. Later IPv6 rules are dead; IPv4 is unaffected.
+        String body = rules(30, false) + "    r_all: deny from ::/0 to ::/0;\n" + rules(30, true).replace("    r", "    s");
+        ResolvedPolicy p = load(dir, "anyv6", body, "allow");
+        assertEquals("r_all", p.rules().get(30).label());
+        leafRootProvenAndMutantsCaught(p, 30);
+    }
+
+    @Test
+    void aRuleMatchingEveryIpv4PacketIsProvenAndItsMutantsAreCaught(@TempDir Path dir) throws Exception {
+        // The first rule allows every IPv4 packet: the IPv4 tables are a leaf; IPv6 has tables of nodes.
+        String body = "    r_all4: allow from 0.0.0.0/0 to 0.0.0.0/0;\n" + rules(30, false) + rules(30, true).replace("    r", "    s");
+        ResolvedPolicy p = load(dir, "anyv4", body, "deny");
+        assertEquals("r_all4", p.rules().get(0).label());
+        leafRootProvenAndMutantsCaught(p, 0);
+    }
+
+    @Test
+    void aCatchAllAfterGroupsOfNodesIsProvenAndItsMutantsAreCaught(@TempDir Path dir) throws Exception {
+        // Rules on destinations only, then on sources only, replicate too much for one diagram: the tables are split
+        // into groups by the addresses their rules constrain. The catch-all constrains none: its group, run after the
+        // groups of nodes, is one leaf.
+        StringBuilder body = new StringBuilder();
+        for (int i = 0; i < 200; i++) {
+            body.append("    d").append(i).append(": ").append(i % 2 == 0 ? "allow" : "deny").append(" tcp from any to 10.0.")
+                    .append(i).append(".0/24 port ").append(80 + i % 5).append(";\n");
+        }
+        for (int i = 0; i < 200; i++) {
+            body.append("    s").append(i).append(": ").append(i % 2 == 0 ? "deny" : "allow").append(" udp from 172.16.")
+                    .append(i).append(".0/24 to any port ").append(53 + i % 3).append(";\n");
+        }
+        body.append("    catch_all: deny from 0.0.0.0/0 to 0.0.0.0/0;\n");
+        body.append(rules(20, true).replace("    r", "    v"));
+        ResolvedPolicy p = load(dir, "catchall", body.toString(), "allow");
+        assertEquals("catch_all", p.rules().get(400).label());
+        leafRootProvenAndMutantsCaught(p, 400);
     }
 }

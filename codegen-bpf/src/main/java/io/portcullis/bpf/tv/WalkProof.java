@@ -52,6 +52,10 @@ final class WalkProof {
     private final long allowCode, denyCode;
     private final List<long[]> exits = new ArrayList<>(); // {insn, value, set}
     private int segments, nodeRuns;
+    /** The roots found so far, in the order the program runs their groups. */
+    private final List<Long> roots = new ArrayList<>();
+    /** The rule indices of leaf references that the code holds as immediates (hints only: see {@link #firstBests}). */
+    private final long[] leafHints;
 
     WalkProof(Program prog, FrameSpace fs, Executor ex, Tables tables, long allowCode, long denyCode) {
         this.prog = prog;
@@ -71,6 +75,14 @@ final class WalkProof {
         });
         ex.handOff(null, null);
         ex.tables(tables);
+        TreeSet<Long> hints = new TreeSet<>();
+        for (io.portcullis.bpf.asm.Insn i : prog.insns) {
+            long v = i.imm(), lo = v & 0xffffffffL;
+            if ((v >>> 32 == 0 || v >> 32 == -1) && Tables.isLeaf(lo) && (lo & Tables.RULE_MASK) < tables.rules) {
+                hints.add(lo & Tables.RULE_MASK);
+            }
+        }
+        leafHints = hints.stream().mapToLong(Long::longValue).toArray();
     }
 
     /** A state with its walk slots: which registers and spill slots hold the reference and the best rule. */
@@ -145,7 +157,7 @@ final class WalkProof {
         KeySets keys = new KeySets(fs.space, family);
         State st = s0.copyOwned(s0.set);
         fieldsOnly(st, block);
-        List<Long> roots = new ArrayList<>();
+        roots.clear();
         // Live registers only: a dead one may hold anything (a packet pointer, say) and is never read before written.
         for (int r = 0; r <= 10; r++) if ((prog.liveIn[block] & (1 << r)) == 0) st.r[r] = null;
         Template t = new Template(block, st);
@@ -173,6 +185,12 @@ final class WalkProof {
                     domain = (long[]) r[1];
                 }
             } else {
+                // A group whose root is a leaf (after a group of nodes): it only lowers the best rule.
+                Template lt = t.hasBest ? leafGroup(t) : null;
+                if (lt != null) {
+                    t = lt;
+                    continue;
+                }
                 Object[] r = groupStart(t, family, keys);
                 if (r == null) {
                     return new Walk(family, List.copyOf(roots), segments, nodeRuns);
@@ -281,36 +299,64 @@ final class WalkProof {
         return new Object[] {nt, dom};
     }
 
-    /** The end of a group: every reference is a leaf; the best rule is updated. Null when the program exits instead. */
+    /**
+     * The end of a group: every reference is a leaf; the best rule is updated. Null when the program exits instead.
+     * In the first group the best rule before it is a constant of the whole-program run: the rule count, or the rule of
+     * groups whose root is a leaf and that ran before the hand-over (they read no table). Each candidate of
+     * {@link #firstBests} gives a specification; the program's new best must be one of them on every input (as
+     * functions of R they all differ, so at most one can hold), and that candidate's leaf becomes a root.
+     */
     private Template groupEnd(Template t, Family family) throws TvException {
         int at = prog.blockStart[t.block];
         Val rv = walkRef();
-        int[] prev = t.hasBest ? fs.walkBest : bits.konst(tables.rules);
+        long[] firsts = t.hasBest ? null : firstBests(t.s, t.block);
         int[] rule = bits.and(rv.bits(), bits.konst(Tables.RULE_MASK));
         int isLeaf = bits.eq(bits.lshr(rv.bits(), Tables.DIM_SHIFT), bits.konst(Tables.LEAF));
-        int[] spec = bits.ite(bdd.and(isLeaf, bits.ult(rule, prev)), rule, prev);
+        int[][] specs = new int[t.hasBest ? 1 : firsts.length][];
+        for (int j = 0; j < specs.length; j++) {
+            int[] prev = t.hasBest ? fs.walkBest : bits.konst(firsts[j]);
+            specs[j] = bits.ite(bdd.and(isLeaf, bits.ult(rule, prev)), rule, prev);
+        }
         int set = bdd.and(t.s.set, dimIs(Tables.LEAF));
         Set<Integer> chain = prog.postDominatorChain(t.block);
         Val[] best = new Val[1];
+        int[] chosen = {-1};
         Val old = t.hasBest ? bestOf(t) : null;
         Executor.Segment seg = ex.runFrom(t.block, t.with(rv, set), (b, s) -> {
             if (!chain.contains(b) || s.childLoaded) return false;
             Val found = null;
+            int which = -1;
             for (Val v : live(s, b)) {
                 // Copies of R and of the old best (a stale spill, say) are not the new best.
                 if (v == rv || v == old || v.kind() == Executor.POISON || !mentionsWalk(v)) continue;
-                if (v.kind() != Executor.SCALAR || !sameWithin(v.bits(), spec, s.set)) return false;
+                if (v.kind() != Executor.SCALAR) return false;
+                if (which < 0) {
+                    for (int j = 0; j < specs.length && which < 0; j++) if (sameWithin(v.bits(), specs[j], s.set)) which = j;
+                    if (which < 0) return false;
+                } else if (!sameWithin(v.bits(), specs[which], s.set)) {
+                    return false;
+                }
                 found = v;
             }
             best[0] = found;
+            chosen[0] = which;
             return found != null;
         });
         if (seg == null) {
-            checkExits(spec, t, "the end of the last group");
+            int j = checkExitsAny(specs, firsts, t, "the end of the last group");
+            if (!t.hasBest) firstLeaf(firsts[j]);
             return null;
         }
         if (!exits.isEmpty()) throw new TvException("the table walk exits before its last group ends", at);
-        // The best rule becomes B again; everything else that depends on the walk's variables is a leftover.
+        if (!t.hasBest) firstLeaf(firsts[chosen[0]]);
+        return rebest(t, seg, best[0], specs[chosen[0]], set, at);
+    }
+
+    /**
+     * The template after a segment that updated the best rule: the values equal to {@code spec} (on {@code set}) become
+     * B again; everything else that depends on the walk's variables is a leftover.
+     */
+    private Template rebest(Template t, Executor.Segment seg, Val found, int[] spec, int set, int at) throws TvException {
         State s = seg.state().copyOwned(bdd.and(t.s.set, bestDomain()));
         Template nt = new Template(seg.block(), s);
         Val bv = walkBest();
@@ -319,7 +365,7 @@ final class WalkProof {
             Val v = s.r[r];
             if ((live & (1 << r)) == 0) s.r[r] = null;
             else if (v != null && mentionsWalk(v)) {
-                if (v == best[0] || v.kind() == Executor.SCALAR && sameWithin(v.bits(), spec, set)) {
+                if (v == found || v.kind() == Executor.SCALAR && sameWithin(v.bits(), spec, set)) {
                     s.r[r] = bv;
                     nt.bestRegs |= 1 << r;
                 } else {
@@ -330,7 +376,7 @@ final class WalkProof {
         for (int i = 0; i < 64; i++) {
             Val v = s.spill[i];
             if (v == null || !mentionsWalk(v)) continue;
-            boolean isBest = v == best[0] || v.kind() == Executor.SCALAR && sameWithin(v.bits(), spec, set);
+            boolean isBest = v == found || v.kind() == Executor.SCALAR && sameWithin(v.bits(), spec, set);
             s.spill[i] = isBest ? bv : Val.poison();
             for (int j = 0; j < 8; j++) s.stack[8 * i + j] = isBest ? new Executor.ByteOf(bv, j) : Executor.POISON_BYTE;
             if (isBest) nt.bestSpills |= 1L << i;
@@ -340,6 +386,123 @@ final class WalkProof {
         nt.hasRef = false;
         if (nt.bestRegs == 0 && nt.bestSpills == 0) throw new TvException("the best rule of the table walk is not kept", at);
         return nt;
+    }
+
+    /** Stops a run that reaches a table node: the group it is in has a node for a root. */
+    private static final class NotLeafGroup extends TvException {
+        NotLeafGroup() { super("a group of the table walk reads a table node", -1); }
+    }
+
+    /**
+     * A group whose root is a leaf, after a group of nodes (rules that constrain no address are a group of their own;
+     * when the first of them matches every packet, that group is one leaf). Such a group reads no table: it lowers the
+     * best rule to its leaf's rule k. Proven like a group end: at a block every path passes, before any table node is
+     * read and with no exit, every live value that depends on the walk's variables is {@code (k < B) ? k : B} on every
+     * input, where k is what that value is when B is the rule count. Null when the program does anything else first
+     * (reads the next group's root, or exits): the caller then proves a group start or the verdict lookup.
+     */
+    private Template leafGroup(Template t) throws TvException {
+        int at = prog.blockStart[t.block];
+        int n = tables.rules;
+        Set<Integer> chain = prog.postDominatorChain(t.block);
+        Val old = bestOf(t);
+        int atN = bits.eq(fs.walkBest, bits.konst(n));
+        int[][] spec = new int[1][];
+        Val[] best = new Val[1];
+        long[] leaf = {-1};
+        boolean[] every = new boolean[prog.blockStart.length];
+        Arrays.fill(every, true);
+        exits.clear();
+        ex.handOff(every, (b, s) -> {
+            if (s.childLoaded || s.nodeLoads > 0) throw new NotLeafGroup();
+            return false;
+        });
+        Executor.Segment seg;
+        try {
+            seg = ex.runFrom(t.block, t.with(null, t.s.set), (b, s) -> {
+                if (s.childLoaded || s.nodeLoads > 0) throw new NotLeafGroup();
+                if (!chain.contains(b)) return false;
+                Val found = null;
+                int[] sp = null;
+                for (Val v : live(s, b)) {
+                    if (v == old || v.kind() == Executor.POISON || !mentionsWalk(v)) continue;
+                    if (v.kind() != Executor.SCALAR) return false;
+                    if (sp == null) {
+                        List<Bits.Case> cs = bits.values(v.bits(), bdd.and(s.set, atN), 1);
+                        if (cs.size() != 1 || Long.compareUnsigned(cs.get(0).value(), n) >= 0) return false;
+                        long k = cs.get(0).value();
+                        int[] kk = bits.konst(k);
+                        sp = bits.ite(bits.ult(kk, fs.walkBest), kk, fs.walkBest);
+                        leaf[0] = (long) Tables.LEAF << Tables.DIM_SHIFT | k;
+                    }
+                    if (!sameWithin(v.bits(), sp, s.set)) return false;
+                    found = v;
+                }
+                best[0] = found;
+                spec[0] = sp;
+                return found != null;
+            });
+        } catch (NotLeafGroup e) {
+            seg = null;
+        } finally {
+            ex.handOff(null, null);
+        }
+        if (seg == null) {
+            exits.clear();
+            return null;
+        }
+        if (!exits.isEmpty()) throw new TvException("the table walk exits in a group whose root is a leaf", at);
+        roots.add(leaf[0]);
+        return rebest(t, seg, best[0], spec[0], t.s.set, at);
+    }
+
+    /**
+     * The candidates for the best rule before the first group, a constant of the whole-program run: first the live
+     * constants below the rule count that the code also holds as a leaf reference (the best of groups whose root is a
+     * leaf, computed before the hand-over), then the rule count ("no rule"), then the code's other leaf rules and the
+     * other live constants. Guesses only: every use checks the program against the candidate it takes.
+     */
+    private long[] firstBests(State s, int block) {
+        int n = tables.rules;
+        java.util.LinkedHashSet<Long> live = new java.util.LinkedHashSet<>();
+        for (Val v : live(s, block)) {
+            Long c = constantOf(v, s.set);
+            if (c != null && c >= 0 && c < n) live.add(c);
+        }
+        java.util.LinkedHashSet<Long> out = new java.util.LinkedHashSet<>();
+        for (long c : live) if (Arrays.binarySearch(leafHints, c) >= 0) out.add(c);
+        out.add((long) n);
+        for (long c : leafHints) out.add(c);
+        out.addAll(live);
+        return out.stream().mapToLong(Long::longValue).toArray();
+    }
+
+    /** The value of a scalar that is one constant on {@code set}, or null. */
+    private Long constantOf(Val v, int set) {
+        if (v.kind() != Executor.SCALAR) return null;
+        Long c = v.constant();
+        if (c != null || v.hasCases()) return c;
+        List<Bits.Case> cs = bits.values(v.bits(), set, 1);
+        return cs.size() == 1 ? cs.get(0).value() : null;
+    }
+
+    /** Records the first best the proof took, when it is a rule: a root that is that rule's leaf. */
+    private void firstLeaf(long c) {
+        if (c < tables.rules) roots.add(0, (long) Tables.LEAF << Tables.DIM_SHIFT | c);
+    }
+
+    /** {@link #checkExits} for the first of {@code bests} that holds; its index. Refuses with the rule count's reason. */
+    private int checkExitsAny(int[][] bests, long[] firsts, Template t, String where) throws TvException {
+        TvException refusal = null;
+        for (int j = 0; j < bests.length; j++) {
+            try {
+                checkExits(bests[j], t, where);
+                return j;
+            } catch (TvException e) {
+                if (refusal == null || firsts != null && firsts[j] == tables.rules) refusal = e;
+            }
+        }
+        throw refusal;
     }
 
     /** A group start: the root's step. Null when the program exits (the verdict lookup after the last group). */
@@ -354,8 +517,16 @@ final class WalkProof {
             if (t.hasBest && exitsByIntervals(t)) return null;
             exits.clear();
             ex.runFrom(t.block, t.with(null, t.s.set), (b, s) -> false);
-            // Without a group (a family whose tables have no node: no rule of it has a leaf), the best is "no rule".
-            checkExits(t.hasBest ? fs.walkBest : bits.konst(tables.rules), t, "the verdict lookup");
+            if (t.hasBest) {
+                checkExits(fs.walkBest, t, "the verdict lookup");
+                return null;
+            }
+            // Without a group of nodes the best is a constant: "no rule" (the family's tables have no leaf), or the
+            // rule of groups whose root is a leaf, which ran before the hand-over (firstBests).
+            long[] firsts = firstBests(t.s, t.block);
+            int[][] bests = new int[firsts.length][];
+            for (int j = 0; j < firsts.length; j++) bests[j] = bits.konst(firsts[j]);
+            firstLeaf(firsts[checkExitsAny(bests, firsts, t, "the verdict lookup")]);
             return null;
         }
         if (!exits.isEmpty()) throw new TvException("the table walk exits in the middle of a group", at);
