@@ -45,6 +45,10 @@ public final class Samples {
         }
         Random random = new Random(seed);
         for (int i = 0; i < randomCount; i++) out.add(random(random, prefixes, ports));
+        // An IPv6 packet's protocol is the one after its extension headers (LANGUAGE.md), so it is never hop-by-hop,
+        // routing, fragment, destination options or AH: such a Packet has no frame (one built from it is a header
+        // chain, which the parser reads on), and the evaluator's verdict for it would be wrong for any frame.
+        out.removeIf(p -> p.family() == Family.IPV6 && ProtoClause.ipv6ExtensionHeader(p.proto()) != null);
         return List.copyOf(out);
     }
 
@@ -119,7 +123,7 @@ public final class Samples {
             case 0, 1, 2, 3 -> ProtoClause.TCP;
             case 4, 5, 6 -> ProtoClause.UDP;
             case 7, 8 -> f == Family.IPV4 ? ProtoClause.ICMP : ProtoClause.ICMPV6;
-            default -> new int[] {47, 50, 132, 0}[r.nextInt(4)];
+            default -> f == Family.IPV4 ? new int[] {47, 50, 132, 0}[r.nextInt(4)] : new int[] {47, 50, 132, 253}[r.nextInt(4)];
         };
         boolean hasPorts = !frag && (proto == ProtoClause.TCP || proto == ProtoClause.UDP);
         boolean icmp = !frag && (proto == ProtoClause.ICMP || proto == ProtoClause.ICMPV6);
