@@ -13,8 +13,8 @@ import java.util.TreeSet;
 
 /**
  * Part (b) of a table program's proof: the program's bytecode walks the decision tables as {@link Tables} reads them.
- * Proven per walk (one per address family), from the state the whole-program run hands over after the walk's first
- * step (the parser, the keys and the first search already executed symbolically, {@link Executor}), by running the
+ * Proven per walk (one per address family), from the state the whole-program run hands over at the walk's first table
+ * block (the parser and the keys already executed symbolically, {@link Executor}), by running the
  * rest of the bytecode in <em>segments</em> between blocks that every path passes (post-dominators). A segment starts
  * from a state whose walk values are generalised: the reference the walk holds is one concrete node (one run per
  * node) or a symbolic reference {@code R} (one run for every reference that the segment must leave alone), and the best
@@ -28,6 +28,9 @@ import java.util.TreeSet;
  * the rule count for {@code B} in the first group;</li>
  * <li>a group start: the reference afterwards is the child of the one node whose header it read (the root), for the
  * packet's key;</li>
+ * <li>a group whose root is a leaf (it reads no node: a rule that matches every packet of the family left to it): the
+ * best afterwards is {@code (k < B) ? k : B} for the leaf's rule k, found by candidates (the code's leaf constants,
+ * then the others) and each checked exactly on the program's values, so a wrong guess is a refusal, never a proof;</li>
  * <li>the end: every exit returns the target's code for {@code verdicts[B]}.</li>
  * </ul>
  *
