@@ -37,8 +37,13 @@ public final class PolicySets {
         coveredBy = new int[n];
         index = new RuleIndex(n);
         RuleIndex live = new RuleIndex(n, true);
+        boolean parallel = threads > 1 && n >= 2 * block;
+        if (parallel) {
+            matches(threads, block);
+        } else {
+            for (int i = 0; i < n; i++) match[i] = space.match(policy.rules().get(i).match());
+        }
         for (int i = 0; i < n; i++) {
-            match[i] = space.match(policy.rules().get(i).match());
             index.add(i, policy.rules().get(i).match());
             live.add(i, policy.rules().get(i).match());
         }
@@ -52,7 +57,7 @@ public final class PolicySets {
         // order. Each rule's scratch is released as soon as its decided set is known (see Bdd#release).
         long[] breadth = new long[n];
         for (int i = 0; i < n; i++) breadth[i] = breadth(policy.rules().get(i).match(), i);
-        if (threads > 1 && n >= 2 * block) {
+        if (parallel) {
             live.freeze(); // before any thread queries it
             index.freeze();
             Bdd[] overlays = new Bdd[threads]; // one per thread, put on top of the grown package again for each block
@@ -82,6 +87,41 @@ public final class PolicySets {
             if (decided[i] != Bdd.FALSE) live.activate(i);
         }
         index.freeze();
+    }
+
+    /**
+     * The rules' matches on {@code threads} threads: each builds the matches of runs of rules (a run shares its
+     * networks, so the thread's address caches serve it) in an overlay of the frozen package, and the results are then
+     * copied into the package in rule order. Only the matches are copied, not what building them left behind. The
+     * sets are those {@link PacketSpace#match} gives; only node ids may differ.
+     */
+    private void matches(int threads, int run) {
+        Bdd bdd = space.bdd();
+        int n = match.length;
+        int[] local = new int[n];
+        Bdd[] owner = new Bdd[n];
+        java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
+        int step = Math.max(1, Math.min(run, 64));
+        bdd.freeze();
+        try {
+            Parallel.run(threads, id -> {
+                Bdd o = bdd.overlay(1 << 16);
+                PacketSpace view = space.on(o);
+                for (int s; (s = next.getAndAdd(step)) < n; ) {
+                    for (int i = s; i < Math.min(n, s + step); i++) {
+                        local[i] = view.match(policy.rules().get(i).match());
+                        owner[i] = o;
+                    }
+                }
+            });
+        } finally {
+            bdd.thaw();
+        }
+        java.util.Map<Bdd, int[]> memos = new java.util.IdentityHashMap<>();
+        for (int i = 0; i < n; i++) {
+            int[] memo = memos.computeIfAbsent(owner[i], o -> new int[o.ownNodes()]);
+            match[i] = bdd.copyFrom(owner[i], local[i], memo);
+        }
     }
 
     /** Rules per block of the parallel sweep (see {@link #block}). */
