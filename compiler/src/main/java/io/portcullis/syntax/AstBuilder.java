@@ -560,6 +560,101 @@ final class AstBuilder {
     }
 
     /**
+     * As {@link #itemBuilder}, with the AST built on a thread of its own while the parser goes on: for a large file the
+     * items' conversion is about half of the parse, and on two cores it then costs no wall time. The parser thread only
+     * queues the finished items; this builder is touched by the worker alone until {@link Async#finish} (or
+     * {@link Async#cancel}) has joined it, so nothing is shared while both run. Items are converted in parse order, so
+     * the AST and the diagnostics are those {@link #itemBuilder} gives ({@code ParseModesTest} compares them).
+     */
+    Async async(java.util.function.BooleanSupplier failed) { return new Async(failed); }
+
+    final class Async {
+        private final java.util.concurrent.ArrayBlockingQueue<ParserRuleContext> queue =
+                new java.util.concurrent.ArrayBlockingQueue<>(1024);
+        /** The end of the queue (a context that is no policy item). */
+        private final ParserRuleContext end = new ParserRuleContext();
+        private final java.util.function.BooleanSupplier failed;
+        private final Thread worker;
+        private volatile boolean cancelled;
+        private Throwable failure;
+        private boolean joined;
+
+        private Async(java.util.function.BooleanSupplier failed) {
+            this.failed = failed;
+            worker = new Thread(this::work, "portcullis-ast");
+            worker.setDaemon(true);
+            worker.start();
+        }
+
+        private void work() {
+            try {
+                for (ParserRuleContext c; (c = queue.take()) != end; ) {
+                    if (cancelled || failure != null) continue; // keep draining, so the parser never blocks
+                    PolicyItemContext item = (PolicyItemContext) c;
+                    try {
+                        built.put(item, policyItem(item));
+                        item.children = null;
+                    } catch (Throwable e) {
+                        failure = e;
+                    }
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+
+        ParseTreeListener listener() {
+            return new ParseTreeListener() {
+                @Override public void visitTerminal(TerminalNode node) {}
+                @Override public void visitErrorNode(ErrorNode node) {}
+                @Override public void enterEveryRule(ParserRuleContext ctx) {}
+                @Override public void exitEveryRule(ParserRuleContext ctx) {
+                    if (ctx instanceof PolicyItemContext item && !failed.getAsBoolean()) put(item);
+                }
+            };
+        }
+
+        private void put(ParserRuleContext c) {
+            try {
+                queue.put(c);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while parsing", e);
+            }
+        }
+
+        /** Waits for every queued item's AST; rethrows what the conversion threw. */
+        void finish() {
+            join();
+            if (failure instanceof RuntimeException r) throw r;
+            if (failure instanceof Error e) throw e;
+            if (failure != null) throw new IllegalStateException(failure);
+        }
+
+        /** Stops converting (the parse gave up and this builder is thrown away) and waits for the worker. */
+        void cancel() {
+            cancelled = true;
+            join();
+        }
+
+        private void join() {
+            if (joined) return;
+            joined = true;
+            put(end);
+            boolean interrupted = false;
+            while (true) {
+                try {
+                    worker.join();
+                    break;
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+            if (interrupted) Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
      * True when the tree holds a syntax error. A conjured ';' does not count: the missing ';' is reported and
      * the statement itself is complete.
      */
