@@ -26,7 +26,8 @@ import java.util.TreeMap;
  *
  * <pre>
  * mvn -B -q -pl bench -am package -DskipTests
- * java -Xmx2g -cp bench/target/classes:$(cat bench/target/classpath.txt) io.portcullis.bench.CheckBench [--cli ./portcullis] [--seed N] [--reps N] [SIZES...]
+ * java -Xmx2g -XX:TieredStopAtLevel=1 -XX:+UseTransparentHugePages -cp bench/target/classes:$(cat bench/target/classpath.txt) \
+ *     io.portcullis.bench.CheckBench [--cli ./portcullis] [--seed N] [--reps N] [SIZES...]
  * </pre>
  */
 public final class CheckBench {

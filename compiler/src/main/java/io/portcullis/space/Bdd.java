@@ -87,11 +87,25 @@ public final class Bdd {
     }
 
     /**
-     * The set {@code n} of {@code overlay} (an overlay of this package, no longer in use) as a node of this package.
-     * {@code memo} (as long as the overlay's own nodes, zeros at first) carries what was copied between calls.
+     * Copies sets of finished overlays (no longer in use) into this package. Each overlay's nodes are copied once, however
+     * many of its sets share them, so copy the sets of one batch through one copier.
      */
-    public int copyFrom(Bdd overlay, int n, int[] memo) {
-        if (overlay.base > size) throw new IllegalArgumentException("not an overlay of this package");
+    public Copier copier() { return new Copier(); }
+
+    /** See {@link #copier()}. */
+    public final class Copier {
+        private final java.util.Map<Bdd, int[]> memos = new java.util.IdentityHashMap<>(); // new id + 1, 0: not yet
+
+        private Copier() {}
+
+        /** The set {@code n} of {@code overlay}, an overlay of this package, as a node of this package. */
+        public int copy(Bdd overlay, int n) {
+            if (overlay.parent != Bdd.this || overlay.base > size) throw new IllegalArgumentException("not an overlay of this package");
+            return copyFrom(overlay, n, memos.computeIfAbsent(overlay, o -> new int[o.size - o.base]));
+        }
+    }
+
+    private int copyFrom(Bdd overlay, int n, int[] memo) {
         if (n < overlay.base) return n;
         int k = n - overlay.base;
         if (memo[k] != 0) return memo[k] - 1;
@@ -101,9 +115,6 @@ public final class Bdd {
         memo[k] = r + 1;
         return r;
     }
-
-    /** The number of nodes of this package's own (for a memo of {@link #copyFrom}). */
-    public int ownNodes() { return size - base; }
 
     /**
      * This overlay, emptied and put on top of its parent as the parent is now (frozen again, after it grew): the same

@@ -26,7 +26,7 @@ public final class Parallel {
                         if (failure[0] == null) failure[0] = e;
                     }
                 }
-            }, "portcullis-check-" + k, STACK);
+            }, "portcullis-worker-" + k, STACK);
             t.setDaemon(true);
             t.start();
             started.add(t);

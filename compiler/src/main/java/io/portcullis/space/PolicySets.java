@@ -117,11 +117,8 @@ public final class PolicySets {
         } finally {
             bdd.thaw();
         }
-        java.util.Map<Bdd, int[]> memos = new java.util.IdentityHashMap<>();
-        for (int i = 0; i < n; i++) {
-            int[] memo = memos.computeIfAbsent(owner[i], o -> new int[o.ownNodes()]);
-            match[i] = bdd.copyFrom(owner[i], local[i], memo);
-        }
+        Bdd.Copier copier = bdd.copier();
+        for (int i = 0; i < n; i++) match[i] = copier.copy(owner[i], local[i]);
     }
 
     /** Rules per block of the parallel sweep (see {@link #block}). */
@@ -173,11 +170,10 @@ public final class PolicySets {
         } finally {
             bdd.thaw();
         }
-        java.util.Map<Bdd, int[]> memos = new java.util.IdentityHashMap<>();
+        Bdd.Copier copier = bdd.copier();
         for (int i = s; i < e; i++) {
             Found f = found[i - s];
-            int[] memo = memos.computeIfAbsent(f.overlay(), o -> new int[o.ownNodes()]);
-            decided[i] = bdd.copyFrom(f.overlay(), f.decided(), memo);
+            decided[i] = copier.copy(f.overlay(), f.decided());
             coveredBy[i] = decided[i] == Bdd.FALSE ? f.last() : -1;
             // The candidates the sequential sweep would have: the earlier rules that decide packets.
             int[] in = f.inBlock();

@@ -75,12 +75,6 @@ public final class PolicyParser {
         return new PacketResult(diagnostics.isEmpty() ? packet : null, diagnostics);
     }
 
-    /**
-     * Files of at least this many tokens build their AST on a second thread while they are parsed (10,000 generated
-     * rules are about 150,000 tokens); {@code -Dportcullis.parse.asyncTokens=N} changes it (tests: 0, every file).
-     */
-    static final int ASYNC_TOKENS = 20_000;
-
     /** One lexer + parser run with our reporter and recovery wired in and ANTLR's console listener removed. */
     private static final class Session {
         final Positions positions;
@@ -128,23 +122,16 @@ public final class PolicyParser {
         io.portcullis.grammar.PolicyParser.FileContext fastFile(AstBuilder builder) {
             parser.removeErrorListeners();
             Bail bail = new Bail();
-            // A large file's items are turned into AST on a second thread while the parser goes on.
-            AstBuilder.Async async = tokens.size() >= Integer.getInteger("portcullis.parse.asyncTokens", ASYNC_TOKENS)
-                    ? builder.async(() -> bail.failed) : null;
-            parser.addParseListener(async != null ? async.listener() : builder.itemBuilder(() -> bail.failed));
+            parser.addParseListener(builder.itemBuilder(() -> bail.failed));
             parser.setErrorHandler(bail);
             parser.getInterpreter().setPredictionMode(PredictionMode.SLL);
             try {
-                io.portcullis.grammar.PolicyParser.FileContext f = parser.file();
-                if (async != null) async.finish();
-                return f;
+                return parser.file();
             } catch (ParseCancellationException e) {
-                if (async != null) async.cancel();
                 tokens.seek(0);
                 parser.reset();
                 return null;
             } finally {
-                if (async != null) async.cancel(); // a no-op after finish; stops the worker on any other way out
                 parser.removeParseListeners();
                 parser.getInterpreter().setPredictionMode(PredictionMode.LL);
                 parser.addErrorListener(reporter);

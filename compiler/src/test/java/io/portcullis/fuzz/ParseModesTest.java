@@ -18,24 +18,6 @@ class ParseModesTest {
 
     @Test
     void fastPathEqualsFullLL() {
-        compareModes();
-    }
-
-    /** The same with every file's AST built on the second thread (large files only, by default). */
-    @Test
-    void fastPathWithTheAstOnASecondThreadEqualsFullLL() {
-        String key = "portcullis.parse.asyncTokens";
-        String old = System.getProperty(key);
-        System.setProperty(key, "0");
-        try {
-            compareModes();
-        } finally {
-            if (old == null) System.clearProperty(key);
-            else System.setProperty(key, old);
-        }
-    }
-
-    private static void compareModes() {
         Random rnd = new Random(20261125L);
         PolicyText gen = new PolicyText(rnd);
         int mutated = 0;

@@ -16,28 +16,9 @@ import org.junit.jupiter.api.Test;
 class BddOverlayTest {
     private static final int VARS = 9;
 
-    private static long[] table(Bdd bdd, int n) {
-        long[] t = new long[(1 << VARS) / 64];
-        for (int x = 0; x < 1 << VARS; x++) {
-            int m = n;
-            while (m != Bdd.TRUE && m != Bdd.FALSE) m = ((x >>> bdd.var(m)) & 1) != 0 ? bdd.high(m) : bdd.low(m);
-            if (m == Bdd.TRUE) t[x >>> 6] |= 1L << (x & 63);
-        }
-        return t;
-    }
+    private static long[] table(Bdd bdd, int n) { return BddSets.table(bdd, n, VARS); }
 
-    private static int random(Bdd bdd, Random r, int depth) {
-        if (depth == 0) {
-            int v = r.nextInt(VARS);
-            return r.nextBoolean() ? bdd.ithVar(v) : bdd.nithVar(v);
-        }
-        int a = random(bdd, r, depth - 1), b = random(bdd, r, depth - 1);
-        return switch (r.nextInt(3)) {
-            case 0 -> bdd.and(a, b);
-            case 1 -> bdd.or(a, b);
-            default -> bdd.diff(a, b);
-        };
-    }
+    private static int random(Bdd bdd, Random r, int depth) { return BddSets.random(bdd, r, depth, VARS); }
 
     @Test
     void overlayOperationsGiveTheParentsSetsAndCopyBack() {
@@ -73,7 +54,7 @@ class BddOverlayTest {
             int result = overlay.or(overlay.and(sets[0], sets[1]), overlay.diff(sets[2], sets[3]));
             long[] want = table(overlay, result);
             parent.thaw();
-            int copied = parent.copyFrom(overlay, result, new int[overlay.ownNodes()]);
+            int copied = parent.copier().copy(overlay, result);
             assertTrue(copied < parent.nodeCount());
             assertArrayEquals(want, table(parent, copied), "copy, round " + round);
             assertEquals(parent.or(parent.and(sets[0], sets[1]), parent.diff(sets[2], sets[3])), copied,

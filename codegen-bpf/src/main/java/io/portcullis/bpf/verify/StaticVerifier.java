@@ -197,6 +197,9 @@ public final class StaticVerifier {
          */
         java.util.List<State>[] apart;
 
+        /** A read-only region's value size, by region index (for joins of pointers into different regions). */
+        private final java.util.function.IntUnaryOperator regionSize = k -> data.regions().get(k).size();
+
         /** At most this many states per instruction are kept apart by their read-only regions; past it they join. */
         static final int APART = 64;
 
@@ -230,26 +233,25 @@ public final class StaticVerifier {
                 sink.accept(st, target);
                 return;
             }
-            java.util.function.IntUnaryOperator size = k -> data.regions().get(k).size();
             State head = in[target];
             if (head == null) {
                 in[target] = st;
                 return;
             }
             if (head.sameRegions(st)) {
-                in[target] = head.join(st, target, size);
+                in[target] = head.join(st, target, regionSize);
                 return;
             }
             java.util.List<State> more = apart[target];
             if (more == null) apart[target] = more = new java.util.ArrayList<>(2);
             for (int k = 0; k < more.size(); k++) {
                 if (more.get(k).sameRegions(st)) {
-                    more.set(k, more.get(k).join(st, target, size));
+                    more.set(k, more.get(k).join(st, target, regionSize));
                     return;
                 }
             }
             if (more.size() < APART) more.add(st);
-            else in[target] = head.join(st, target, size);
+            else in[target] = head.join(st, target, regionSize);
         }
 
         void step(int s, Insn i, State st, State[] in) {
