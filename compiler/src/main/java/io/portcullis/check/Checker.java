@@ -225,15 +225,17 @@ public final class Checker {
              */
             private void dead(int i, int[] cands) {
                 ResolvedRule r = rules.get(i);
-                List<Integer> deciders = new ArrayList<>();
-                int opposite = -1;
                 // The rules up to sets.coveredBy(i) already match all of r, so no later rule decides any of its packets.
                 int end = sets.coveredBy(i);
-                for (int j : cands) {
-                    if (j > end) break;
-                    if (!bdd.intersects(decided[j], match[i])) continue;
-                    deciders.add(j);
-                    if (opposite < 0 && rules.get(j).action() != r.action()) opposite = j;
+                int k = 0;
+                while (k < cands.length && cands[k] <= end) k++;
+                Deciders deciders = new Deciders(i, java.util.Arrays.copyOf(cands, k));
+                int opposite = -1;
+                for (int j : deciders.cands) {
+                    if (rules.get(j).action() != r.action() && deciders.test(j)) {
+                        opposite = j;
+                        break;
+                    }
                 }
                 if (opposite >= 0) {
                     ResolvedRule o = rules.get(opposite);
@@ -266,28 +268,58 @@ public final class Checker {
             }
 
             /**
+             * The earlier rules that decide some packets of rule {@code i} (the deciders), among its candidates, asked
+             * one at a time and remembered: a dead rule has hundreds of candidates in a large policy, and the cover
+             * usually needs to ask about a few of them. Asking matches first is cheap (a match is a small diagram, a
+             * decided set often a large one) and settles most of them.
+             */
+            private final class Deciders {
+                final int i;
+                final int[] cands;
+                final byte[] known;
+
+                Deciders(int i, int[] cands) {
+                    this.i = i;
+                    this.cands = cands;
+                    this.known = new byte[cands.length];
+                }
+
+                /** Whether candidate {@code j} (one of {@link #cands}) decides some packet of rule i. */
+                boolean test(int j) {
+                    int k = java.util.Arrays.binarySearch(cands, j);
+                    if (known[k] == 0) {
+                        boolean yes = bdd.intersects(match[j], match[i]) && bdd.intersects(decided[j], match[i]);
+                        known[k] = (byte) (yes ? 1 : 2);
+                    }
+                    return known[k] == 1;
+                }
+            }
+
+            /**
              * A minimal set of the deciders whose matches together cover rule {@code i}, containing {@code forced}:
              * removing any other member leaves some packet of the rule uncovered. Greedy, then one pruning pass from
-             * the front (a member kept there is needed by the final set too, since that set is smaller).
+             * the front (a member kept there is needed by the final set too, since that set is smaller). Each
+             * candidate is first tested against what is left to cover, and asked whether it decides only then.
              */
-            private List<Integer> cover(int i, List<Integer> deciders, int forced) {
+            private List<Integer> cover(int i, Deciders deciders, int forced) {
                 int target = match[i];
                 int covered = bdd.and(match[forced], target);
                 List<Integer> chosen = new ArrayList<>();
                 chosen.add(forced);
                 if (covered != target) {
                     // A single rule covering the rest is the most readable cover.
-                    for (int j : deciders) {
-                        if (j != forced && bdd.subset(bdd.diff(target, covered), match[j])) {
+                    int rest = bdd.diff(target, covered);
+                    for (int j : deciders.cands) {
+                        if (j != forced && bdd.subset(rest, match[j]) && deciders.test(j)) {
                             chosen.add(j);
                             covered = target;
                             break;
                         }
                     }
                 }
-                for (int j : deciders) {
+                for (int j : deciders.cands) {
                     if (covered == target) break;
-                    if (j == forced || !bdd.intersects(match[j], bdd.diff(target, covered))) continue;
+                    if (j == forced || !bdd.intersects(match[j], bdd.diff(target, covered)) || !deciders.test(j)) continue;
                     chosen.add(j);
                     covered = bdd.or(covered, bdd.and(match[j], target));
                 }
@@ -319,8 +351,9 @@ public final class Checker {
                 List<Integer> overlaps = new ArrayList<>();
                 for (int j : cands) {
                     if (rules.get(j).action() == r.action() || decided[j] == Bdd.FALSE) continue;
-                    if (!bdd.intersects(decided[j], match[i])) continue;
+                    // Matches first: small diagrams, where decided sets can be large.
                     if (bdd.subset(match[j], match[i])) continue; // j is a narrower exception carved out of i: intended
+                    if (!bdd.intersects(match[j], match[i]) || !bdd.intersects(decided[j], match[i])) continue;
                     overlaps.add(j);
                 }
                 if (overlaps.isEmpty()) return;
