@@ -338,6 +338,18 @@ final class Executor {
     void tables(Tables t) { this.tables = t; }
 
     /**
+     * While set, a load from read-only section {@code section} throws {@code stop} before its offsets are enumerated:
+     * for a run that only asks whether the code ahead has a certain form, and knows that such code never reads there.
+     */
+    void stopAt(String section, TvException stop) {
+        this.stopSection = section;
+        this.stop = stop;
+    }
+
+    private String stopSection;
+    private TvException stop;
+
+    /**
      * In a whole-program run, a state that reaches one of {@code blocks} is offered to {@code h} there (after the
      * states reaching the block are merged); a state it takes is not run further.
      */
@@ -1170,6 +1182,7 @@ final class Executor {
     private Val readOnlyLoad(int i, State s, int region, Val base, long disp, int size) throws TvException {
         int set = s.set;
         io.portcullis.bpf.elf.ReadOnlyData.Region r = prog.data.regions().get(region);
+        if (stop != null && r.section().equals(stopSection)) throw stop;
         long[] offs;
         int[] guards;
         Long kb = base.constant();

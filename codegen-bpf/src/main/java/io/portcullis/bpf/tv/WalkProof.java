@@ -420,6 +420,9 @@ final class WalkProof {
             if (s.childLoaded || s.nodeLoads > 0) throw new NotLeafGroup();
             return false;
         });
+        // Nor does a group whose root is a leaf read the verdict table: code that does is the final lookup, which
+        // groupStart proves (by intervals of the best rule, where this run would split on each of its values).
+        ex.stopAt(tables.verdictSection, new NotLeafGroup());
         Executor.Segment seg;
         try {
             seg = ex.runFrom(t.block, t.with(null, t.s.set), (b, s) -> {
@@ -449,6 +452,7 @@ final class WalkProof {
             seg = null;
         } finally {
             ex.handOff(null, null);
+            ex.stopAt(null, null);
         }
         if (seg == null) {
             exits.clear();
