@@ -259,6 +259,9 @@ final class TableSemantics {
         List<Finding> out = new ArrayList<>();
         List<VNode> all = graphs.get(f);
         int[] roots = rootIds.get(f);
+        // Every rule's match is needed at least once, and kept below the scratch mark it outlives each release of
+        // scratch (built lazily above it, each was built again after every release).
+        for (int j = 0; j < n; j++) match(j);
         int base = bdd.mark();
         int fam = space.family(f);
         int[][][] parentsOf = parents(all);
