@@ -107,7 +107,10 @@ public final class Portcullis {
 
     /** As {@link #check}, on exactly these files (e.g. a build tool's include/exclude selection plus guard files). */
     public static CheckResult checkSources(List<Loader.Source> sources, Options options) throws InputException {
-        Loader.LoadResult loaded = Loader.loadSources(sources, Loader.defaultLimits());
+        return check(Loader.loadSources(sources, Loader.defaultLimits()), options);
+    }
+
+    private static CheckResult check(Loader.LoadResult loaded, Options options) {
         List<Diagnostic> all = new ArrayList<>(loaded.diagnostics());
         for (ResolvedPolicy p : loaded.policies()) {
             all.addAll(Checker.check(p, loaded.guards(), options.today(), options.config()));
@@ -116,11 +119,20 @@ public final class Portcullis {
     }
 
     public static BuildResult build(List<Path> inputs, Path outDir, Options options) throws InputException {
-        return Builder.build(check(inputs, options), outDir, options, inputs);
+        if (inputs.isEmpty()) throw new InputException("no policy files or directories given");
+        return build(Loader.sources(inputs), outDir, options, inputs);
     }
 
     public static BuildResult buildSources(List<Loader.Source> sources, Path outDir, Options options) throws InputException {
-        return Builder.build(checkSources(sources, options), outDir, options);
+        return build(sources, outDir, options, List.of());
+    }
+
+    /** Loads, then checks the policies while their objects are prepared beside the check (see {@link Builder.Ahead}). */
+    private static BuildResult build(List<Loader.Source> sources, Path outDir, Options options, List<Path> inputs)
+            throws InputException {
+        Loader.LoadResult loaded = Loader.loadSources(sources, Loader.defaultLimits());
+        Builder.Ahead ahead = Builder.Ahead.start(loaded.policies(), inputs);
+        return Builder.build(check(loaded, options), outDir, options, inputs, ahead);
     }
 
     public static EvalResult eval(Path file, String policyName, String packetText) throws InputException {

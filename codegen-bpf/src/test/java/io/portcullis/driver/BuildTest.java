@@ -88,6 +88,40 @@ class BuildTest {
                 java.util.HexFormat.of().formatHex(Files.readAllBytes(out.resolve("good.o"))), "byte-identical rebuild");
     }
 
+    /**
+     * Objects prepared on a thread beside the check (Builder.Ahead) are taken in policy order: the same objects,
+     * findings and notes as prepared one after the other once the check is done, a policy with errors in the middle.
+     */
+    @Test
+    void preparingObjectsBesideTheCheckChangesNothing() throws Exception {
+        policy("a", "    allow tcp to 10.0.0.0/8 port 443;\n");
+        policy("b", "    allow tcp to 10.0.0.0/8;\n    deny tcp to 10.1.0.0/16;\n");
+        policy("c", "    allow udp from 192.0.2.0/24 to 10.2.0.0/16 port 53;\n    deny icmp;\n");
+        policy("d", "    allow tcp from 2001:db8::/32 to any port { 80, 443 };\n");
+        java.util.function.Function<Boolean, List<String>> run = ahead -> {
+            Path out = dir.resolve(ahead ? "out-ahead" : "out-after");
+            System.setProperty(Builder.Ahead.PROPERTY, Boolean.toString(ahead));
+            try {
+                Portcullis.BuildResult r = Portcullis.build(List.of(dir.resolve("src")), out, options(Portcullis.KernelMode.NEVER));
+                List<String> seen = new java.util.ArrayList<>();
+                for (Path o : r.objects()) {
+                    seen.add(o.getFileName() + " " + java.util.HexFormat.of().formatHex(Files.readAllBytes(o)));
+                }
+                seen.add(r.diagnostics().toString());
+                seen.add(r.notes().toString());
+                return seen;
+            } catch (Exception e) {
+                throw new AssertionError(e);
+            } finally {
+                System.clearProperty(Builder.Ahead.PROPERTY);
+            }
+        };
+        List<String> after = run.apply(false), ahead = run.apply(true);
+        assertEquals(5, after.size(), "three objects, findings, notes: " + after);
+        assertTrue(after.get(3).contains("conflict"), after.get(3));
+        assertEquals(after, ahead);
+    }
+
     /** Objects name the policy file relative to the root it was given under, never by a path of this machine. */
     @Test
     void objectsNameThePolicyFileRelativeToItsRoot() throws Exception {
