@@ -152,7 +152,7 @@ final class Builder {
 
         private Ahead(List<ResolvedPolicy> policies, List<Path> inputs) {
             java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
-                Thread t = new Thread(r, "portcullis-build-ahead");
+                Thread t = new Thread(null, r, "portcullis-build-ahead", io.portcullis.space.Parallel.STACK);
                 t.setDaemon(true); // a run that ends early (errors everywhere) does not wait for it
                 return t;
             });

@@ -7,7 +7,8 @@ import java.util.List;
 public final class Parallel {
     private Parallel() {}
 
-    private static final long STACK = 16L << 20;
+    /** The stack of a worker thread: the diagram operations recurse once per variable, so a main thread's room. */
+    public static final long STACK = 16L << 20;
 
     public static void run(int threads, Runnable task) { run(threads, k -> task.run()); }
 
