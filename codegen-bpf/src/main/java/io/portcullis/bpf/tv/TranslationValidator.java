@@ -247,8 +247,16 @@ public final class TranslationValidator {
 
     private static long ms(long t0) { return (System.nanoTime() - t0) / 1_000_000; }
 
-    /** Threads for part (a) of a table proof: one per family (there are two) where the machine has two processors. */
-    private static final int MEANING_THREADS = Math.min(2, Runtime.getRuntime().availableProcessors());
+    /**
+     * The threads for part (a) of table proofs: one per family (there are two) where the machine has two processors.
+     * Daemon threads with the checker workers' stack, idle between validations.
+     */
+    private static final java.util.concurrent.ExecutorService MEANING = java.util.concurrent.Executors.newFixedThreadPool(
+            Math.min(2, Runtime.getRuntime().availableProcessors()), r -> {
+                Thread t = new Thread(null, r, "portcullis-tv-tables", io.portcullis.space.Parallel.STACK);
+                t.setDaemon(true);
+                return t;
+            });
 
     /**
      * Part (a) of a table proof for one family: its findings (at most 5), or what stopped it (a {@link TvException},
@@ -267,6 +275,19 @@ public final class TranslationValidator {
                 return new Meaning(found, null, sem.nodes(walk.family()), sem.checks, WalkProof.cpu() - c);
             } catch (TvException | RuntimeException e) {
                 return new Meaning(List.of(), e, sem.nodes(walk.family()), sem.checks, WalkProof.cpu() - c);
+            }
+        }
+
+        /** The result of {@code f}; an error there (out of memory, say) is thrown here. */
+        static Meaning await(java.util.concurrent.Future<Meaning> f) {
+            try {
+                return f.get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted during translation validation", e);
+            } catch (java.util.concurrent.ExecutionException e) {
+                if (e.getCause() instanceof Error err) throw err;
+                throw new IllegalStateException(e.getCause());
             }
         }
     }
@@ -339,6 +360,9 @@ public final class TranslationValidator {
             long tWalk = 0, tMeaning = 0;
             bdd.limitNodes((int) Math.min(Integer.MAX_VALUE - 1L, (long) bdd.nodeCount() + ss.nodeBudget));
             int base = bdd.mark();
+            // Part (a) of a family needs only its walk's roots: it starts as soon as that walk is proven, in a space of
+            // its own, on a thread beside the walks still to prove.
+            Map<io.portcullis.ir.Family, java.util.concurrent.Future<Meaning>> meanings = new java.util.TreeMap<>();
             try {
                 // The parser, the keys and each walk's first step, on every frame.
                 ex.run(fs.all);
@@ -391,6 +415,7 @@ public final class TranslationValidator {
                             throw new TvException("the program walks the " + walk.family() + " tables from two sets of roots",
                                     prog.blockStart[b]);
                         }
+                        if (other == null) meanings.put(walk.family(), MEANING.submit(() -> Meaning.of(ss, tables, walk)));
                     } catch (WalkProof.FirstStepMismatch e) {
                         Problem p = w.mismatchIn(e.bad, 8, null);
                         problems.add(p != null ? p : new Problem(Kind.UNSUPPORTED, prog.blockStart[b],
@@ -406,13 +431,10 @@ public final class TranslationValidator {
                 bdd.release(base);
                 fs.clearCaches();
                 // (a) The tables' meaning is the policy's. Each family in a space of its own (the policy's boundaries
-                // and that family's interval starts are every boundary its sets name), the families on two threads.
+                // and that family's interval starts are every boundary its sets name), started above.
                 List<WalkProof.Walk> ws = new ArrayList<>(walks.values());
                 Meaning[] meant = new Meaning[ws.size()];
-                java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
-                io.portcullis.space.Parallel.run(Math.min(ws.size(), MEANING_THREADS), id -> {
-                    for (int k; (k = next.getAndIncrement()) < ws.size(); ) meant[k] = Meaning.of(ss, tables, ws.get(k));
-                });
+                for (int k = 0; k < ws.size(); k++) meant[k] = Meaning.await(meanings.get(ws.get(k).family()));
                 long nodesRead = 0, checks = 0;
                 for (int k = 0; k < ws.size(); k++) {
                     // The first failure in family order, as when the families ran one after the other.
@@ -450,6 +472,8 @@ public final class TranslationValidator {
                 return result(List.of(unsupported(tooBig, insns)), prog, ex, t0, null);
             } finally {
                 bdd.limitNodes(Integer.MAX_VALUE);
+                // A proof that stopped early drops part (a) of its families (one not begun yet is not begun).
+                for (java.util.concurrent.Future<Meaning> f : meanings.values()) f.cancel(false);
             }
         }
 
