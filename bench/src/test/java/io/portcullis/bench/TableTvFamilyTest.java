@@ -77,6 +77,40 @@ class TableTvFamilyTest {
         System.out.println(p.name() + ": faithful object proven; default byte flipped: " + first.render());
     }
 
+    /**
+     * A policy of both families: the tables of each are checked against the policy in a space of their own, on two
+     * threads. With the default's verdict byte flipped both families have packets with the wrong verdict; the problems
+     * come in family order (IPv4 first), the same on every run.
+     */
+    @Test
+    void problemsOfBothFamiliesComeInFamilyOrderOnEveryRun(@TempDir Path dir) throws Exception {
+        ResolvedPolicy p = load(dir, "both", rules(30, false) + rules(30, true).replace("    r", "    s"), "deny");
+        byte[] elf = BpfCompiler.compile(p, BpfCompiler.Strategy.TABLE);
+        TranslationValidator.Session tv = new TranslationValidator.Session(p);
+        TranslationValidator.Result ok = tv.validate(elf);
+        assertTrue(ok.valid(), () -> ok.problems().toString());
+        assertTrue(ok.stats().tables().contains("IPV4") && ok.stats().tables().contains("IPV6"), ok.stats().tables());
+        byte[] bad = flip(elf, p.rules().size());
+        List<String> first = null;
+        for (int run = 0; run < 3; run++) {
+            TranslationValidator.Result r = tv.validate(bad);
+            assertFalse(r.valid(), "the flipped default verdict must not be proven");
+            List<String> rendered = r.problems().stream().map(TranslationValidator.Problem::render).toList();
+            if (first == null) first = rendered;
+            assertEquals(first, rendered, "the same problems in the same order on every run");
+        }
+        assertTrue(first.size() >= 2, first.toString());
+        assertTrue(first.get(0).contains("IPv4"), first.get(0));
+        assertTrue(first.stream().anyMatch(x -> x.contains("IPv6")), first.toString());
+        int lastV4 = -1, firstV6 = first.size();
+        for (int k = 0; k < first.size(); k++) {
+            if (first.get(k).contains("IPv4")) lastV4 = k;
+            if (first.get(k).contains("IPv6")) firstV6 = Math.min(firstV6, k);
+        }
+        assertTrue(lastV4 < firstV6, "IPv4's problems before IPv6's: " + first);
+        System.out.println("both: " + first.size() + " problems, IPv4's first; " + ok.stats().tables());
+    }
+
     @Test
     void ipv4OnlyAndIpv6OnlyPoliciesAreProvenAndTheirDefaultIsChecked(@TempDir Path dir) throws Exception {
         // An IPv4-only policy: every IPv6 packet gets the default, through a family whose tables hold no node.
