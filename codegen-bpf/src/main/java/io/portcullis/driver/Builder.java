@@ -151,11 +151,9 @@ final class Builder {
         private final java.util.Map<ResolvedPolicy, java.util.concurrent.Future<Prepared>> futures = new java.util.IdentityHashMap<>();
 
         private Ahead(List<ResolvedPolicy> policies, List<Path> inputs) {
-            java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
-                Thread t = new Thread(null, r, "portcullis-build-ahead", io.portcullis.space.Parallel.STACK);
-                t.setDaemon(true); // a run that ends early (errors everywhere) does not wait for it
-                return t;
-            });
+            // Daemon: a run that ends early (errors everywhere) does not wait for it.
+            java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newSingleThreadExecutor(
+                    io.portcullis.space.Parallel.threads("portcullis-build-ahead"));
             for (ResolvedPolicy p : policies) futures.put(p, pool.submit(() -> prepare(p, inputs)));
             pool.shutdown();
         }
@@ -170,19 +168,7 @@ final class Builder {
         static final String PROPERTY = "portcullis.build.ahead";
 
         /** The policy's prepared object, waiting for it; a failure there is thrown here, as if it had happened here. */
-        Prepared take(ResolvedPolicy policy) {
-            java.util.concurrent.Future<Prepared> f = futures.get(policy);
-            try {
-                return f.get();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while preparing " + policy.name(), e);
-            } catch (java.util.concurrent.ExecutionException e) {
-                if (e.getCause() instanceof RuntimeException re) throw re;
-                if (e.getCause() instanceof Error err) throw err;
-                throw new IllegalStateException(e.getCause());
-            }
-        }
+        Prepared take(ResolvedPolicy policy) { return io.portcullis.space.Parallel.get(futures.get(policy)); }
 
         /** The policy is not built: its preparation is not started, or its result not waited for. */
         void skip(ResolvedPolicy policy) { futures.get(policy).cancel(false); }

@@ -150,25 +150,17 @@ public final class Checker {
                 unsafe = Unsafe.check(sets, config);
             } else {
                 java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
-                java.util.concurrent.atomic.AtomicBoolean unsafeTaken = new java.util.concurrent.atomic.AtomicBoolean();
-                List<List<Diagnostic>> unsafeOut = new ArrayList<>(java.util.Collections.nCopies(1, null));
-                bdd.freeze();
-                try {
-                    io.portcullis.space.Parallel.run(threads, () -> {
-                        Worker w = new Worker(space.on(bdd.overlay()));
-                        // The first thread here also does the unsafe-policy checks, in its own overlay.
-                        if (unsafeTaken.compareAndSet(false, true)) unsafeOut.set(0, Unsafe.check(sets, config, w.space));
-                        for (int b; (b = next.getAndIncrement() * block) < n; ) {
-                            for (int i = b; i < Math.min(n, b + block); i++) {
-                                forward.set(i, w.forward(i));
-                                backward.set(i, w.backward(i));
-                            }
+                io.portcullis.space.Parallel.onFrozen(bdd, threads, id -> {
+                    Worker w = new Worker(space.on(bdd.overlay()));
+                    // The calling thread (0) also does the unsafe-policy checks, in its own overlay.
+                    if (id == 0) unsafe = Unsafe.check(sets, config, w.space);
+                    for (int b; (b = next.getAndIncrement() * block) < n; ) {
+                        for (int i = b; i < Math.min(n, b + block); i++) {
+                            forward.set(i, w.forward(i));
+                            backward.set(i, w.backward(i));
                         }
-                    });
-                } finally {
-                    bdd.thaw();
-                }
-                unsafe = unsafeOut.get(0);
+                    }
+                });
             }
             for (List<Diagnostic> d : forward) out.addAll(d);
             for (List<Diagnostic> d : backward) out.addAll(d);

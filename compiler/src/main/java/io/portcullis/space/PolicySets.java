@@ -102,21 +102,16 @@ public final class PolicySets {
         Bdd[] owner = new Bdd[n];
         java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
         int step = Math.max(1, Math.min(run, 64));
-        bdd.freeze();
-        try {
-            Parallel.run(threads, id -> {
-                Bdd o = bdd.overlay(1 << 16);
-                PacketSpace view = space.on(o);
-                for (int s; (s = next.getAndAdd(step)) < n; ) {
-                    for (int i = s; i < Math.min(n, s + step); i++) {
-                        local[i] = view.match(policy.rules().get(i).match());
-                        owner[i] = o;
-                    }
+        Parallel.onFrozen(bdd, threads, id -> {
+            Bdd o = bdd.overlay(1 << 16);
+            PacketSpace view = space.on(o);
+            for (int s; (s = next.getAndAdd(step)) < n; ) {
+                for (int i = s; i < Math.min(n, s + step); i++) {
+                    local[i] = view.match(policy.rules().get(i).match());
+                    owner[i] = o;
                 }
-            });
-        } finally {
-            bdd.thaw();
-        }
+            }
+        });
         Bdd.Copier copier = bdd.copier();
         for (int i = 0; i < n; i++) match[i] = copier.copy(owner[i], local[i]);
     }
@@ -139,37 +134,32 @@ public final class PolicySets {
         Bdd bdd = space.bdd();
         Found[] found = new Found[e - s];
         java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger(s);
-        bdd.freeze();
-        try {
-            Parallel.run(overlays.length, id -> {
-                Bdd o = overlays[id];
-                if (o == null) overlays[id] = o = bdd.overlay(1 << 18);
-                else o.rebase();
-                for (int i; (i = next.getAndIncrement()) < e; ) {
-                    int[] before = live.overlapping(i); // active rules: all before the block
-                    int[] inBlock = new int[i - s];
-                    int k = 0;
-                    for (int j = s; j < i; j++) if (index.mayOverlap(j, i)) inBlock[k++] = j;
-                    inBlock = java.util.Arrays.copyOf(inBlock, k);
-                    long[] order = new long[before.length + k];
-                    for (int m = 0; m < before.length; m++) order[m] = breadth[before[m]];
-                    for (int m = 0; m < k; m++) order[before.length + m] = breadth[inBlock[m]];
-                    java.util.Arrays.sort(order);
-                    int mark = o.mark();
-                    int d = match[i], last = -1;
-                    for (int m = 0; m < order.length && d != Bdd.FALSE; m++) {
-                        int j = (int) (order[m] & 0xFFFFFFFFL);
-                        if (o.intersects(d, match[j])) {
-                            d = o.diff(d, match[j]);
-                            last = Math.max(last, j);
-                        }
+        Parallel.onFrozen(bdd, overlays.length, id -> {
+            Bdd o = overlays[id];
+            if (o == null) overlays[id] = o = bdd.overlay(1 << 18);
+            else o.rebase();
+            for (int i; (i = next.getAndIncrement()) < e; ) {
+                int[] before = live.overlapping(i); // active rules: all before the block
+                int[] inBlock = new int[i - s];
+                int k = 0;
+                for (int j = s; j < i; j++) if (index.mayOverlap(j, i)) inBlock[k++] = j;
+                inBlock = java.util.Arrays.copyOf(inBlock, k);
+                long[] order = new long[before.length + k];
+                for (int m = 0; m < before.length; m++) order[m] = breadth[before[m]];
+                for (int m = 0; m < k; m++) order[before.length + m] = breadth[inBlock[m]];
+                java.util.Arrays.sort(order);
+                int mark = o.mark();
+                int d = match[i], last = -1;
+                for (int m = 0; m < order.length && d != Bdd.FALSE; m++) {
+                    int j = (int) (order[m] & 0xFFFFFFFFL);
+                    if (o.intersects(d, match[j])) {
+                        d = o.diff(d, match[j]);
+                        last = Math.max(last, j);
                     }
-                    found[i - s] = new Found(o, o.release(mark, d), last, before, inBlock);
                 }
-            });
-        } finally {
-            bdd.thaw();
-        }
+                found[i - s] = new Found(o, o.release(mark, d), last, before, inBlock);
+            }
+        });
         Bdd.Copier copier = bdd.copier();
         for (int i = s; i < e; i++) {
             Found f = found[i - s];

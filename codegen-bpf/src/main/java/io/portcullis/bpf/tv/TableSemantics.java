@@ -259,9 +259,10 @@ final class TableSemantics {
         List<Finding> out = new ArrayList<>();
         List<VNode> all = graphs.get(f);
         int[] roots = rootIds.get(f);
-        // Every rule's match is needed at least once, and kept below the scratch mark it outlives each release of
-        // scratch (built lazily above it, each was built again after every release).
-        for (int j = 0; j < n; j++) match(j);
+        // Every rule's match is needed at least once; built here, below the scratch mark, each outlives every release
+        // of scratch (built lazily above it, each was built again after every release).
+        matchSets = new int[n];
+        for (int j = 0; j < n; j++) matchSets[j] = space.match(policy.rules().get(j).match());
         int base = bdd.mark();
         int fam = space.family(f);
         int[][][] parentsOf = parents(all);
@@ -367,22 +368,10 @@ final class TableSemantics {
         return s;
     }
 
-    private int[] matchSets, matchEpochs;
+    /** Each rule's match (every family), built at the start of {@link #check} below its scratch. */
+    private int[] matchSets;
 
-    /** Rule j's match (every family), built once and kept while the node table keeps it. */
-    private int match(int j) {
-        if (matchSets == null) {
-            matchSets = new int[n];
-            matchEpochs = new int[n];
-            Arrays.fill(matchSets, -1);
-        }
-        int s = matchSets[j];
-        if (s >= 0 && bdd.stillValid(s, matchEpochs[j])) return s;
-        s = space.match(policy.rules().get(j).match());
-        matchSets[j] = s;
-        matchEpochs[j] = bdd.epoch();
-        return s;
-    }
+    private int match(int j) { return matchSets[j]; }
 
     private RuleIndex index;
     private long[][] hulls; // per rule: {dst first hi, lo, last hi, lo, src first hi, lo, last hi, lo} in one family

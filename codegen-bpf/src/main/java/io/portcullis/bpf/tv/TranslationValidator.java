@@ -252,11 +252,8 @@ public final class TranslationValidator {
      * Daemon threads with the checker workers' stack, idle between validations.
      */
     private static final java.util.concurrent.ExecutorService MEANING = java.util.concurrent.Executors.newFixedThreadPool(
-            Math.min(2, Runtime.getRuntime().availableProcessors()), r -> {
-                Thread t = new Thread(null, r, "portcullis-tv-tables", io.portcullis.space.Parallel.STACK);
-                t.setDaemon(true);
-                return t;
-            });
+            Math.min(2, Runtime.getRuntime().availableProcessors()),
+            io.portcullis.space.Parallel.threads("portcullis-tv-tables"));
 
     /**
      * Part (a) of a table proof for one family: its findings (at most 5), or what stopped it (a {@link TvException},
@@ -275,19 +272,6 @@ public final class TranslationValidator {
                 return new Meaning(found, null, sem.nodes(walk.family()), sem.checks, WalkProof.cpu() - c);
             } catch (TvException | RuntimeException e) {
                 return new Meaning(List.of(), e, sem.nodes(walk.family()), sem.checks, WalkProof.cpu() - c);
-            }
-        }
-
-        /** The result of {@code f}; an error there (out of memory, say) is thrown here. */
-        static Meaning await(java.util.concurrent.Future<Meaning> f) {
-            try {
-                return f.get();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted during translation validation", e);
-            } catch (java.util.concurrent.ExecutionException e) {
-                if (e.getCause() instanceof Error err) throw err;
-                throw new IllegalStateException(e.getCause());
             }
         }
     }
@@ -434,7 +418,9 @@ public final class TranslationValidator {
                 // and that family's interval starts are every boundary its sets name), started above.
                 List<WalkProof.Walk> ws = new ArrayList<>(walks.values());
                 Meaning[] meant = new Meaning[ws.size()];
-                for (int k = 0; k < ws.size(); k++) meant[k] = Meaning.await(meanings.get(ws.get(k).family()));
+                for (int k = 0; k < ws.size(); k++) {
+                    meant[k] = io.portcullis.space.Parallel.get(meanings.get(ws.get(k).family()));
+                }
                 long nodesRead = 0, checks = 0;
                 for (int k = 0; k < ws.size(); k++) {
                     // The first failure in family order, as when the families ran one after the other.
