@@ -201,17 +201,22 @@ public final class Unsafe {
             RuleMatch udp = new RuleMatch(outside, AddrSet.any(), null,
                     List.of(new ProtoClause(ProtoClause.UDP, null, ports, -1, -1)), TcpState.ANY);
             int exposed = bdd.or(space.match(tcpNew), space.match(udp));
-            Walk walk = walk(exposed, new RuleMatch(outside, AddrSet.any(), null, List.of(ProtoClause.anyProtocol()), TcpState.ANY));
-            for (ResolvedRule r : policy.rules()) {
-                if (r.action() != Action.ALLOW || walk.decided()[r.index()] == Bdd.FALSE) continue;
-                Packet w = space.witness(walk.decided()[r.index()]);
+            RuleMatch outsideMatch = new RuleMatch(outside, AddrSet.any(), null, List.of(ProtoClause.anyProtocol()), TcpState.ANY);
+            // The exposed packets a rule decides are its decided set's share of them: only the allow rules are asked
+            // (a first-match walk through every rule would visit the deny rules too, building a set for each), match
+            // first, since a match is a small diagram where a decided set can be a large one.
+            for (int j : sets.overlapping(outsideMatch)) {
+                ResolvedRule r = policy.rules().get(j);
+                if (r.action() != Action.ALLOW || sets.decided(j) == Bdd.FALSE) continue;
+                if (!bdd.intersects(sets.match(j), exposed) || !bdd.intersects(sets.decided(j), exposed)) continue;
+                Packet w = space.witness(bdd.and(sets.decided(j), exposed));
                 out.add(finding(r, Codes.EXPOSED_ADMIN_PORT, "rule " + quoted(r) + " lets new connections from"
                                 + " outside the private ranges reach " + (w.isTcp() ? "tcp" : "udp") + " port " + w.dport()
                                 + ", an administrative or data port",
                         "allow it only from the networks that administer it (a bastion, the office), or waive it with"
                                 + " the reason", w));
             }
-            Packet w = policy.defaultAction() == Action.ALLOW ? space.witness(walk.toDefault()) : null;
+            Packet w = policy.defaultAction() == Action.ALLOW ? space.witness(walk(exposed, outsideMatch).toDefault()) : null;
             if (w != null) {
                 out.add(finding(null, Codes.EXPOSED_ADMIN_PORT, "the default of policy '" + policy.name() + "' lets new"
                                 + " connections from outside the private ranges reach port " + w.dport()

@@ -364,22 +364,23 @@ public final class PacketSpace {
      */
     public Packet witness(int set) {
         if (set == Bdd.FALSE) return null;
-        int s = set;
-        s = prefer(s, nonFrag);
-        s = prefer(s, v4);
-        int proto = bdd.intersects(s, tcp) ? tcp : bdd.intersects(s, udp) ? udp : icmpAny;
-        s = prefer(s, proto);
-        s = prefer(s, newConnection);
+        // The preferences that apply are gathered in c, a small set independent of the input, and each is tried by a
+        // test of the input against c & preference (which stops at the first packet it finds and makes no node), not
+        // by cutting the input down one preference at a time (each cut walked and rebuilt the whole input). The input is
+        // cut once, by c, at the end: the same set, so the same packet.
+        int c = Bdd.TRUE;
+        c = prefer(set, c, nonFrag);
+        c = prefer(set, c, v4);
+        int proto = bdd.intersects(set, bdd.and(c, tcp)) ? tcp : bdd.intersects(set, bdd.and(c, udp)) ? udp : icmpAny;
+        c = prefer(set, c, proto);
+        c = prefer(set, c, newConnection);
         boolean[] applied = new boolean[prefs.length];
         for (int k = 0; k < ODD_SRC; k++) {
-            if (bdd.subset(s, prefs[k])) {
-                applied[k] = true;
-                continue;
-            }
-            int t = bdd.and(s, prefs[k]);
-            applied[k] = t != Bdd.FALSE;
-            if (applied[k]) s = t;
+            int t = bdd.and(c, prefs[k]);
+            applied[k] = t == c || bdd.intersects(set, t);
+            if (applied[k]) c = t;
         }
+        int s = bdd.and(set, c);
         // The last two preferences (ODD_SRC, ODD_DST) are large sets over many atoms: instead of building the set
         // they leave (which copies them under every path of s), test them and take the first packet of s & z.
         int z = Bdd.TRUE;
@@ -401,10 +402,10 @@ public final class PacketSpace {
                 flags, icmp ? (int) bits(b, itypeBase, 8) : 0, icmp ? (int) bits(b, icodeBase, 8) : 0, frag);
     }
 
-    private int prefer(int s, int pref) {
-        if (bdd.subset(s, pref)) return s; // often: nothing to cut, and a test makes no node
-        int t = bdd.and(s, pref);
-        return t == Bdd.FALSE ? s : t;
+    /** {@code c & pref} when the input {@code set} still has packets there, else {@code c}. */
+    private int prefer(int set, int c, int pref) {
+        int t = bdd.and(c, pref);
+        return t == c || bdd.intersects(set, t) ? t : c;
     }
 
     private static long bits(boolean[] b, int base, int width) {
