@@ -126,8 +126,11 @@ final class Builder {
     /** Compiles the policy, runs the static verifier and translation validation on the object; stops at the first no. */
     static Prepared prepare(ResolvedPolicy policy, List<Path> inputs) {
         byte[] object;
+        java.util.Map<io.portcullis.ir.Family, List<Long>> roots;
         try {
-            object = BpfCompiler.compile(policy, sourceName(policy, inputs));
+            BpfCompiler.Compiled c = BpfCompiler.compileWithRoots(policy, sourceName(policy, inputs));
+            object = c.object();
+            roots = c.tableRoots();
         } catch (CodegenException e) {
             return new Prepared(null, e, null, List.of(), List.of(), false);
         }
@@ -135,7 +138,7 @@ final class Builder {
         if (checked.problem() != null) return new Prepared(object, null, checked, List.of(), List.of(), false);
         List<Diagnostic> diagnostics = new ArrayList<>();
         List<String> notes = new ArrayList<>();
-        boolean proven = TranslationCheck.run(policy, object, diagnostics, notes);
+        boolean proven = TranslationCheck.run(policy, object, roots, diagnostics, notes);
         return new Prepared(object, null, checked, List.copyOf(diagnostics), List.copyOf(notes), proven);
     }
 

@@ -17,11 +17,20 @@ final class TranslationCheck {
 
     /** True when the object may be written; otherwise a {@code translation-mismatch} error has been added. */
     static boolean run(ResolvedPolicy policy, byte[] object, List<Diagnostic> diagnostics, List<String> notes) {
+        return run(policy, object, java.util.Map.of(), diagnostics, notes);
+    }
+
+    /**
+     * As {@link #run(ResolvedPolicy, byte[], List, List)}, with the code generator's table roots as a guess that lets
+     * part (a) of the proof start early ({@link TranslationValidator#validate(byte[], ResolvedPolicy, java.util.Map)}).
+     */
+    static boolean run(ResolvedPolicy policy, byte[] object, java.util.Map<io.portcullis.ir.Family, List<Long>> rootsGuess,
+                       List<Diagnostic> diagnostics, List<String> notes) {
         if ("off".equals(System.getProperty(PROPERTY))) {
             notes.add("translation validation is off (-D" + PROPERTY + "=off): " + policy.name() + " is not proven to implement its policy");
             return true;
         }
-        TranslationValidator.Result r = TranslationValidator.validate(object, policy);
+        TranslationValidator.Result r = TranslationValidator.validate(object, policy, rootsGuess);
         // Proven is the normal case and says nothing (as a clean check does); only a failure or "off" is reported.
         if (r.valid()) return true;
         TranslationValidator.Problem p = r.problems().get(0);

@@ -48,7 +48,24 @@ public final class BpfCompiler {
     /** The function (and kernel program) name for {@code policy}: {@code pc_} and the sanitised name, 15 chars at most. */
     public static String programName(ResolvedPolicy policy) { return ProgramName.of(policy.name()); }
 
-    private record Output(byte[] object, String ir) {}
+    private record Output(byte[] object, String ir, java.util.Map<Family, java.util.List<Long>> tableRoots) {}
+
+    /**
+     * An object and, for a table program, the references each family's walk starts its groups from, in group order
+     * (empty for other programs). Translation validation may take the roots as a guess to start early; it proves them.
+     */
+    public record Compiled(byte[] object, java.util.Map<Family, java.util.List<Long>> tableRoots) {}
+
+    /** As {@link #compile(ResolvedPolicy, String)}, with the table roots (see {@link Compiled}). */
+    public static Compiled compileWithRoots(ResolvedPolicy policy, String sourceName) throws CodegenException {
+        return compileWithRoots(policy, Strategy.AUTO, sourceName);
+    }
+
+    /** As {@link #compile(ResolvedPolicy, Strategy, String)}, with the table roots (see {@link Compiled}). */
+    public static Compiled compileWithRoots(ResolvedPolicy policy, Strategy strategy, String sourceName) throws CodegenException {
+        Output o = build(policy, false, strategy, sourceName);
+        return new Compiled(o.object, o.tableRoots);
+    }
 
     private static Output build(ResolvedPolicy policy, boolean wantIr) throws CodegenException {
         return build(policy, wantIr, Strategy.AUTO);
@@ -101,7 +118,13 @@ public final class BpfCompiler {
             program(ir, policy, layout, strategy, diagrams, tables, globals);
             ir.debug.finish();
             byte[] object = ObjectEmitter.emit(module, tm);
-            return new Output(object, wantIr ? ObjectEmitter.text(module) : null);
+            java.util.Map<Family, java.util.List<Long>> roots = new java.util.EnumMap<>(Family.class);
+            if (tables != null) {
+                for (Family f : new Family[] {Family.IPV4, Family.IPV6}) {
+                    roots.put(f, java.util.Arrays.stream(tables[f.ordinal()].roots()).boxed().toList());
+                }
+            }
+            return new Output(object, wantIr ? ObjectEmitter.text(module) : null, java.util.Map.copyOf(roots));
         } finally {
             ir.dispose();
             LLVMDisposeModule(module);

@@ -81,6 +81,18 @@ public final class TranslationValidator {
         return new Session(policy).validate(elf);
     }
 
+    /**
+     * As {@link #validate(byte[], ResolvedPolicy)}, with a guess at the roots each family's table walk starts from (the
+     * code generator's, in group order): part (a) of the proof starts on them at once, beside the walk proof, instead
+     * of after it. Only a guess: part (a) is taken only if the proven walk has exactly those roots, and is otherwise
+     * run again on the proven ones, so a wrong guess costs time, never soundness.
+     */
+    public static Result validate(byte[] elf, ResolvedPolicy policy, Map<io.portcullis.ir.Family, List<Long>> rootsGuess) {
+        Session s = new Session(policy);
+        s.rootsGuess = Map.copyOf(rootsGuess);
+        return s.validate(elf);
+    }
+
     /** Validates decoded instructions (as the target's program) against {@code policy}. */
     public static Result validate(List<Insn> insns, ResolvedPolicy policy) {
         return new Session(policy).validate(insns);
@@ -98,6 +110,8 @@ public final class TranslationValidator {
         private final long allowCode, denyCode;
         private long setupMillis;
         private boolean first = true;
+        /** See {@link TranslationValidator#validate(byte[], ResolvedPolicy, Map)}; empty: no guess. */
+        private Map<io.portcullis.ir.Family, List<Long>> rootsGuess = Map.of();
 
         private final long nodeBudget;
 
@@ -261,17 +275,17 @@ public final class TranslationValidator {
      * processor time of the thread that did it.
      */
     private record Meaning(List<TableSemantics.Finding> findings, Exception failure, long nodes, long checks, long cpu) {
-        static Meaning of(Session ss, Tables tables, WalkProof.Walk walk) {
+        static Meaning of(Session ss, Tables tables, io.portcullis.ir.Family family, List<Long> roots) {
             long c = WalkProof.cpu();
             TableSemantics sem = new TableSemantics(ss.policy, tables);
             try {
-                sem.graph(walk.family(), walk.roots());
+                sem.graph(family, roots);
                 sem.space();
                 sem.bdd().limitNodes((int) Math.min(Integer.MAX_VALUE - 1L, (long) sem.bdd().nodeCount() + ss.nodeBudget));
-                List<TableSemantics.Finding> found = sem.check(walk.family(), 5);
-                return new Meaning(found, null, sem.nodes(walk.family()), sem.checks, WalkProof.cpu() - c);
+                List<TableSemantics.Finding> found = sem.check(family, 5);
+                return new Meaning(found, null, sem.nodes(family), sem.checks, WalkProof.cpu() - c);
             } catch (TvException | RuntimeException e) {
-                return new Meaning(List.of(), e, sem.nodes(walk.family()), sem.checks, WalkProof.cpu() - c);
+                return new Meaning(List.of(), e, sem.nodes(family), sem.checks, WalkProof.cpu() - c);
             }
         }
     }
@@ -345,8 +359,17 @@ public final class TranslationValidator {
             bdd.limitNodes((int) Math.min(Integer.MAX_VALUE - 1L, (long) bdd.nodeCount() + ss.nodeBudget));
             int base = bdd.mark();
             // Part (a) of a family needs only its walk's roots: it starts as soon as that walk is proven, in a space of
-            // its own, on a thread beside the walks still to prove.
+            // its own, on a thread beside the walks still to prove; or, given a guess at the roots, at once. A wrong
+            // guess is cancelled (if running, it runs to its end on its thread and is dropped) and part (a) runs again.
             Map<io.portcullis.ir.Family, java.util.concurrent.Future<Meaning>> meanings = new java.util.TreeMap<>();
+            // With a guess at the roots, part (a) starts now, on the guess; the walk proof says later whether to keep it.
+            Map<io.portcullis.ir.Family, java.util.concurrent.Future<Meaning>> early = new java.util.TreeMap<>();
+            java.util.Set<io.portcullis.ir.Family> guessedRight = java.util.EnumSet.noneOf(io.portcullis.ir.Family.class);
+            for (Map.Entry<io.portcullis.ir.Family, List<Long>> g : ss.rootsGuess.entrySet()) {
+                io.portcullis.ir.Family f = g.getKey();
+                List<Long> roots = g.getValue();
+                if (!roots.isEmpty()) early.put(f, MEANING.submit(() -> Meaning.of(ss, tables, f, roots)));
+            }
             try {
                 // The parser, the keys and each walk's first step, on every frame.
                 ex.run(fs.all);
@@ -399,7 +422,16 @@ public final class TranslationValidator {
                             throw new TvException("the program walks the " + walk.family() + " tables from two sets of roots",
                                     prog.blockStart[b]);
                         }
-                        if (other == null) meanings.put(walk.family(), MEANING.submit(() -> Meaning.of(ss, tables, walk)));
+                        if (other == null) {
+                            java.util.concurrent.Future<Meaning> guessed = early.remove(walk.family());
+                            if (guessed != null && walk.roots().equals(ss.rootsGuess.get(walk.family()))) {
+                                meanings.put(walk.family(), guessed);
+                                guessedRight.add(walk.family());
+                            } else {
+                                if (guessed != null) guessed.cancel(false);
+                                meanings.put(walk.family(), MEANING.submit(() -> Meaning.of(ss, tables, walk.family(), walk.roots())));
+                            }
+                        }
                     } catch (WalkProof.FirstStepMismatch e) {
                         Problem p = w.mismatchIn(e.bad, 8, null);
                         problems.add(p != null ? p : new Problem(Kind.UNSUPPORTED, prog.blockStart[b],
@@ -447,6 +479,10 @@ public final class TranslationValidator {
                     checks += meant[k].checks();
                     tMeaning += meant[k].cpu();
                 }
+                if (!guessedRight.isEmpty()) {
+                    note.append("part (a) started on the guessed roots of ")
+                            .append(String.join(", ", guessedRight.stream().map(Object::toString).toList())).append("; ");
+                }
                 note.append(String.format("%d table nodes read, %d checks; processor time: parser and keys %d ms, walk %d ms, "
                         + "tables vs policy %d ms", nodesRead, checks, (t1 - c0) / 1_000_000, tWalk / 1_000_000,
                         tMeaning / 1_000_000));
@@ -460,6 +496,7 @@ public final class TranslationValidator {
                 bdd.limitNodes(Integer.MAX_VALUE);
                 // A proof that stopped early drops part (a) of its families (one not begun yet is not begun).
                 for (java.util.concurrent.Future<Meaning> f : meanings.values()) f.cancel(false);
+                for (java.util.concurrent.Future<Meaning> f : early.values()) f.cancel(false);
             }
         }
 

@@ -74,6 +74,35 @@ class TableProgramTvTest {
     }
 
     @Test
+    void aGuessAtTheRootsStartsPartAEarlyAndChangesNoResult() throws Exception {
+        BpfCompiler.Compiled c = BpfCompiler.compileWithRoots(policy, BpfCompiler.Strategy.TABLE,
+                BpfCompiler.defaultSourceName(policy));
+        org.junit.jupiter.api.Assertions.assertArrayEquals(object, c.object(), "the same object as compile()");
+        assertEquals(java.util.Set.of(io.portcullis.ir.Family.IPV4, io.portcullis.ir.Family.IPV6), c.tableRoots().keySet());
+        TranslationValidator.Result right = TranslationValidator.validate(object, policy, c.tableRoots());
+        assertTrue(right.valid(), () -> right.problems().toString());
+        assertTrue(right.stats().tables().contains("part (a) started on the guessed roots of IPV4, IPV6"), right.stats().tables());
+        // A wrong guess (one more group, whose root is rule 0's leaf) is not taken, and the proof is the same.
+        java.util.Map<io.portcullis.ir.Family, List<Long>> wrong = new java.util.EnumMap<>(io.portcullis.ir.Family.class);
+        c.tableRoots().forEach((f, roots) -> {
+            List<Long> r = new java.util.ArrayList<>(roots);
+            r.add((long) Tables.LEAF << Tables.DIM_SHIFT);
+            wrong.put(f, r);
+        });
+        TranslationValidator.Result misguessed = TranslationValidator.validate(object, policy, wrong);
+        assertTrue(misguessed.valid(), () -> misguessed.problems().toString());
+        assertFalse(misguessed.stats().tables().contains("guessed"), misguessed.stats().tables());
+        // A wrong object gets the same problems with the right guess as without one.
+        ElfFile.Section v = ElfFile.parse(object).sectionHeader(".rodata.v").orElseThrow();
+        byte[] m = object.clone();
+        m[(int) v.offset()] ^= 1;
+        TranslationValidator.Result plain = TranslationValidator.validate(m, policy);
+        TranslationValidator.Result guessed = TranslationValidator.validate(m, policy, c.tableRoots());
+        assertFalse(plain.valid(), "the flipped verdict byte of rule 0 is caught");
+        assertEquals(plain.problems(), guessed.problems());
+    }
+
+    @Test
     void swappedVerdictBytesAreCaught() {
         ElfFile f = ElfFile.parse(object);
         ElfFile.Section v = f.sectionHeader(".rodata.v").orElseThrow();
