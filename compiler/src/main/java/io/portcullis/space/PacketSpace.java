@@ -374,26 +374,21 @@ public final class PacketSpace {
         int proto = bdd.intersects(set, bdd.and(c, tcp)) ? tcp : bdd.intersects(set, bdd.and(c, udp)) ? udp : icmpAny;
         c = prefer(set, c, proto);
         c = prefer(set, c, newConnection);
-        boolean[] applied = new boolean[prefs.length];
-        for (int k = 0; k < ODD_SRC; k++) {
-            int t = bdd.and(c, prefs[k]);
-            applied[k] = t == c || bdd.intersects(set, t);
-            if (applied[k]) c = t;
-        }
+        for (int k = 0; k < ODD_SRC; k++) c = prefer(set, c, prefs[k]);
         int s = bdd.and(set, c);
         // The last two preferences (ODD_SRC, ODD_DST) are large sets over many atoms: instead of building the set
         // they leave (which copies them under every path of s), test them and take the first packet of s & z.
         int z = Bdd.TRUE;
-        applied[ODD_SRC] = bdd.intersects(s, prefs[ODD_SRC]);
-        if (applied[ODD_SRC]) z = prefs[ODD_SRC];
-        int both = applied[ODD_SRC] ? oddBoth : prefs[ODD_DST];
-        applied[ODD_DST] = bdd.intersects(s, both);
-        if (applied[ODD_DST]) z = both;
+        boolean oddSrc = bdd.intersects(s, prefs[ODD_SRC]);
+        if (oddSrc) z = prefs[ODD_SRC];
+        int both = oddSrc ? oddBoth : prefs[ODD_DST];
+        boolean oddDst = bdd.intersects(s, both);
+        if (oddDst) z = both;
         boolean[] b = bdd.anySat(s, z);
         Family f = b[FAMILY] ? Family.IPV6 : Family.IPV4;
         boolean frag = b[FRAG];
         int pr = (int) bits(b, PROTO, 8);
-        Ip src = ip(b, srcBase, f, applied[ODD_SRC]), dst = ip(b, dstBase, f, applied[ODD_DST]);
+        Ip src = ip(b, srcBase, f, oddSrc), dst = ip(b, dstBase, f, oddDst);
         boolean ports = (pr == ProtoClause.TCP || pr == ProtoClause.UDP) && !frag;
         boolean icmp = !frag && (f == Family.IPV4 ? pr == ProtoClause.ICMP : pr == ProtoClause.ICMPV6);
         Set<TcpFlag> flags = Set.of();

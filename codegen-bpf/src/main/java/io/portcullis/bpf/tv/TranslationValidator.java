@@ -89,7 +89,7 @@ public final class TranslationValidator {
      */
     public static Result validate(byte[] elf, ResolvedPolicy policy, Map<io.portcullis.ir.Family, List<Long>> rootsGuess) {
         Session s = new Session(policy);
-        s.rootsGuess = Map.copyOf(rootsGuess);
+        s.rootsGuess = new java.util.TreeMap<>(rootsGuess); // family order, so part (a) is started in that order
         return s.validate(elf);
     }
 
@@ -362,7 +362,6 @@ public final class TranslationValidator {
             // its own, on a thread beside the walks still to prove; or, given a guess at the roots, at once. A wrong
             // guess is cancelled (if running, it runs to its end on its thread and is dropped) and part (a) runs again.
             Map<io.portcullis.ir.Family, java.util.concurrent.Future<Meaning>> meanings = new java.util.TreeMap<>();
-            // With a guess at the roots, part (a) starts now, on the guess; the walk proof says later whether to keep it.
             Map<io.portcullis.ir.Family, java.util.concurrent.Future<Meaning>> early = new java.util.TreeMap<>();
             java.util.Set<io.portcullis.ir.Family> guessedRight = java.util.EnumSet.noneOf(io.portcullis.ir.Family.class);
             for (Map.Entry<io.portcullis.ir.Family, List<Long>> g : ss.rootsGuess.entrySet()) {
