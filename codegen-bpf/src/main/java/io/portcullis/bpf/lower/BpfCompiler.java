@@ -116,7 +116,6 @@ public final class BpfCompiler {
             license(ir);
             TableLowering.Globals globals = tables != null ? TableLowering.globals(ir, policy, tables) : null;
             program(ir, policy, layout, strategy, diagrams, tables, globals);
-            if (ir.hints && FOLD_JUMPS) ir.foldJumpsOverGotos();
             ir.debug.finish();
             byte[] object = ObjectEmitter.emit(module, tm);
             java.util.Map<Family, java.util.List<Long>> roots = new java.util.EnumMap<>(Family.class);
@@ -172,9 +171,6 @@ public final class BpfCompiler {
     public static final int MAX_INSNS = 1_000_000;
     /** Work (rule-list entries visited) after which the single diagram gives way to the grouped one. */
     static final long SINGLE_BUDGET_PER_TERM = 16, SINGLE_BUDGET_BASE = 20_000;
-    /** {@code -Dportcullis.fold.jumps=false} keeps conditional jumps over a lone goto (see Ir#foldJumpsOverGotos). */
-    static final boolean FOLD_JUMPS = !"false".equals(System.getProperty("portcullis.fold.jumps"));
-
     /** Work after which compilation gives up: far past anything that could fit the program-length limit. */
     static final long BUDGET = 40_000_000;
 

@@ -8,7 +8,6 @@ import org.bytedeco.llvm.LLVM.LLVMBuilderRef;
 import org.bytedeco.llvm.LLVM.LLVMContextRef;
 import org.bytedeco.llvm.LLVM.LLVMModuleRef;
 import org.bytedeco.llvm.LLVM.LLVMTypeRef;
-import org.bytedeco.llvm.LLVM.LLVMUseRef;
 import org.bytedeco.llvm.LLVM.LLVMValueRef;
 
 /**
@@ -238,68 +237,6 @@ final class Ir {
     }
 
     private int profKind = -1;
-
-    /**
-     * Removes every conditional jump over a lone {@code goto}. LLVM's BPF back end lays blocks out in IR order and cannot
-     * reverse a branch, so {@code br c, T, F}, where F is the next block and holds only {@code br X} and T comes right
-     * after F, becomes {@code if c goto T; goto X; T:}: a taken jump on the way to T, and an untaken test plus a taken
-     * {@code goto} on the way to X. Written as {@code br !c, X, T} (F deleted), T follows and X is one taken jump. The
-     * decision diagram's searches end that way wherever a half or a value test leads straight to a shared child.
-     * Returns how many jumps were rewritten. Before mem2reg, so there are no phis to update.
-     */
-    int foldJumpsOverGotos() {
-        int folded = 0;
-        for (LLVMBasicBlockRef bb = LLVMGetFirstBasicBlock(fn); bb != null; bb = LLVMGetNextBasicBlock(bb)) {
-            LLVMValueRef term = LLVMGetBasicBlockTerminator(bb);
-            if (term == null || LLVMGetInstructionOpcode(term) != LLVMBr || LLVMIsConditional(term) == 0) continue;
-            LLVMBasicBlockRef t = LLVMGetSuccessor(term, 0), f = LLVMGetSuccessor(term, 1);
-            String name = LLVMGetBasicBlockName(f).getString();
-            if (!name.startsWith("lt.") && !name.startsWith("ne.")) continue; // a search's lower half or unequal value
-            LLVMValueRef only = LLVMGetFirstInstruction(f);
-            if (only == null || !sameValue(only, LLVMGetLastInstruction(f)) || LLVMGetInstructionOpcode(only) != LLVMBr
-                    || LLVMIsConditional(only) != 0) continue;
-            LLVMValueRef fValue = LLVMBasicBlockAsValue(f);
-            LLVMUseRef use = LLVMGetFirstUse(fValue);
-            if (use == null || LLVMGetNextUse(use) != null) continue; // F has other predecessors: keep it
-            LLVMBasicBlockRef x = LLVMGetSuccessor(only, 0);
-            if (sameBlock(x, t)) continue;
-            LLVMValueRef cond = LLVMGetCondition(term);
-            LLVMPositionBuilderBefore(b, term);
-            LLVMValueRef inverse = LLVMGetInstructionOpcode(cond) == LLVMICmp
-                    ? LLVMBuildICmp(b, inverse(LLVMGetICmpPredicate(cond)), LLVMGetOperand(cond, 0), LLVMGetOperand(cond, 1), "")
-                    : LLVMBuildNot(b, cond, "");
-            weightedBr(inverse, x, t, 1, 2);
-            LLVMInstructionEraseFromParent(term);
-            if (LLVMGetFirstUse(cond) == null) LLVMInstructionEraseFromParent(cond);
-            LLVMDeleteBasicBlock(f);
-            folded++;
-        }
-        return folded;
-    }
-
-    private static boolean sameBlock(LLVMBasicBlockRef a, LLVMBasicBlockRef b) {
-        return a != null && b != null && a.address() == b.address();
-    }
-
-    private static boolean sameValue(LLVMValueRef a, LLVMValueRef b) {
-        return a != null && b != null && a.address() == b.address();
-    }
-
-    private static int inverse(int p) {
-        return switch (p) {
-            case LLVMIntEQ -> LLVMIntNE;
-            case LLVMIntNE -> LLVMIntEQ;
-            case LLVMIntUGT -> LLVMIntULE;
-            case LLVMIntULE -> LLVMIntUGT;
-            case LLVMIntUGE -> LLVMIntULT;
-            case LLVMIntULT -> LLVMIntUGE;
-            case LLVMIntSGT -> LLVMIntSLE;
-            case LLVMIntSLE -> LLVMIntSGT;
-            case LLVMIntSGE -> LLVMIntSLT;
-            case LLVMIntSLT -> LLVMIntSGE;
-            default -> throw new IllegalArgumentException("predicate " + p);
-        };
-    }
 
     /** Continues in a fresh block when {@code cond} holds, otherwise jumps to {@code otherwise}. */
     void require(LLVMValueRef cond, LLVMBasicBlockRef otherwise) {
