@@ -44,6 +44,7 @@ public final class KernelVerifier {
         Bpf.LoadResult verbose = load(image, Bpf.LOG_LEVEL_VERBOSE, Bpf.LOG_BUFFER_SIZE);
         if (verbose.ok()) Bpf.close(verbose.fd());
         String log = "bpf(BPF_PROG_LOAD) failed: " + Bpf.errnoName(first.errno());
+        if (first.errno() == Bpf.ENOTSUPP) log += "\n" + AFTER_VERIFIER;
         if (!verbose.log().isBlank()) log += "\n" + verbose.log().strip();
         return new Verification(Status.REJECTED, log, image.instructions(), processed(verbose.log()));
     }
@@ -66,6 +67,15 @@ public final class KernelVerifier {
             for (int fd : fds) Bpf.close(fd);
         }
     }
+
+    /**
+     * What ENOTSUPP at load means when the verifier's log below it ends in its summary, with no complaint: the kernel's
+     * JIT compiler refused the program after the verifier accepted it (seen on Linux 6.18 x86-64, whose JIT logs "bpf_jit:
+     * fatal error" when instruction addresses change between its last passes). Not a safety problem of the program.
+     */
+    public static final String AFTER_VERIFIER = "ENOTSUPP after a verifier log that ends without a complaint means the"
+            + " kernel's JIT compiler refused the program after the verifier accepted it (the kernel log, dmesg, then"
+            + " shows 'bpf_jit: ...'): a limit or bug of the kernel's JIT, not unsafe code";
 
     /** The last "processed N insns" figure in a verifier log, or -1. */
     static int processed(String log) {
