@@ -149,8 +149,7 @@ final class VerifyCommand {
                     out.println(where + ": accepted by the kernel verifier (" + k.processed() + " processed)");
                 } else {
                     rejected = true;
-                    boolean jit = k.log().contains(KernelVerifier.AFTER_VERIFIER);
-                    out.println(where + (jit ? ": REJECTED by the kernel (after its verifier):" : ": REJECTED by the kernel verifier:"));
+                    out.println(where + (k.enotsupp() ? ": REJECTED by the kernel (after its verifier):" : ": REJECTED by the kernel verifier:"));
                     for (String line : lastLines(k.log(), 4)) out.println("    " + line);
                 }
             }

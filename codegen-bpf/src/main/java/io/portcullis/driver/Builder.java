@@ -82,12 +82,12 @@ final class Builder {
                                     "split the policy into smaller ones (for example by address family or by destination)"));
                             continue;
                         }
-                        if (v.log().contains(io.portcullis.bpf.kernel.KernelVerifier.AFTER_VERIFIER)) {
+                        if (v.enotsupp()) {
                             diagnostics.add(finding(policy, Codes.KERNEL_VERIFIER,
                                     "the kernel refused the program with ENOTSUPP: " + lastLines(v.log(), 3),
-                                    "the object was not written. " + io.portcullis.bpf.kernel.KernelVerifier.AFTER_VERIFIER
-                                            + "; `portcullis verify` on the object built with --kernel never"
-                                            + " shows the whole log; please report it with the policy"));
+                                    "the object was not written. " + KernelVerifier.AFTER_VERIFIER + "; to see the"
+                                            + " kernel's answer, build with --kernel never and run `portcullis verify` on the"
+                                            + " object; please report it with the policy"));
                             continue;
                         }
                         diagnostics.add(finding(policy, Codes.KERNEL_VERIFIER,

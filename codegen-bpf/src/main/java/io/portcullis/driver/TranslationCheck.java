@@ -15,14 +15,10 @@ final class TranslationCheck {
 
     static final String PROPERTY = "portcullis.tv";
 
-    /** True when the object may be written; otherwise a {@code translation-mismatch} error has been added. */
-    static boolean run(ResolvedPolicy policy, byte[] object, List<Diagnostic> diagnostics, List<String> notes) {
-        return run(policy, object, java.util.Map.of(), diagnostics, notes);
-    }
-
     /**
-     * As {@link #run(ResolvedPolicy, byte[], List, List)}, with the code generator's table roots as a guess that lets
-     * part (a) of the proof start early ({@link TranslationValidator#validate(byte[], ResolvedPolicy, java.util.Map)}).
+     * True when the object may be written; otherwise a {@code translation-mismatch} error has been added.
+     * {@code rootsGuess}: the code generator's table roots, a guess that lets part (a) of the proof start early
+     * ({@link TranslationValidator#validate(byte[], ResolvedPolicy, java.util.Map)}); empty for none.
      */
     static boolean run(ResolvedPolicy policy, byte[] object, java.util.Map<io.portcullis.ir.Family, List<Long>> rootsGuess,
                        List<Diagnostic> diagnostics, List<String> notes) {

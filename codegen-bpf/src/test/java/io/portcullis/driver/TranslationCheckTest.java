@@ -24,11 +24,11 @@ class TranslationCheckTest {
         ResolvedPolicy ssh = load(dir, "ssh", "policy p { default deny; ssh: allow tcp to 10.1.0.0/16 port 22; }");
         List<Diagnostic> diags = new ArrayList<>();
         List<String> notes = new ArrayList<>();
-        assertTrue(TranslationCheck.run(web, BpfCompiler.compile(web), diags, notes));
+        assertTrue(TranslationCheck.run(web, BpfCompiler.compile(web), java.util.Map.of(), diags, notes));
         assertEquals(List.of(), diags);
         assertEquals(List.of(), notes);
 
-        assertFalse(TranslationCheck.run(ssh, BpfCompiler.compile(web), diags, notes));
+        assertFalse(TranslationCheck.run(ssh, BpfCompiler.compile(web), java.util.Map.of(), diags, notes));
         assertEquals(1, diags.size());
         Diagnostic d = diags.get(0);
         assertEquals(Codes.TRANSLATION_MISMATCH, d.code());
@@ -44,7 +44,7 @@ class TranslationCheckTest {
         List<String> notes = new ArrayList<>();
         System.setProperty(TranslationCheck.PROPERTY, "off");
         try {
-            assertTrue(TranslationCheck.run(web, new byte[] {1, 2, 3}, diags, notes));
+            assertTrue(TranslationCheck.run(web, new byte[] {1, 2, 3}, java.util.Map.of(), diags, notes));
         } finally {
             System.clearProperty(TranslationCheck.PROPERTY);
         }

@@ -11,8 +11,14 @@ public final class KernelVerifier {
 
     public enum Status { ACCEPTED, REJECTED, UNAVAILABLE }
 
-    /** {@code log} is the verifier log on rejection, the reason when unavailable; {@code processed} is insns processed or -1. */
-    public record Verification(Status status, String log, int instructions, int processed) {}
+    /**
+     * {@code log} is the verifier log on rejection, the reason when unavailable; {@code processed} is insns processed or
+     * -1; {@code errno} is what BPF_PROG_LOAD failed with, 0 when it did not run or did not fail.
+     */
+    public record Verification(Status status, String log, int instructions, int processed, int errno) {
+        /** The load failed with ENOTSUPP: see {@link KernelVerifier#AFTER_VERIFIER}. */
+        public boolean enotsupp() { return status == Status.REJECTED && errno == Bpf.ENOTSUPP; }
+    }
 
     private static final Pattern PROCESSED = Pattern.compile("processed (\\d+) insns");
     private static final int STATS_LOG_SIZE = 1 << 16;
@@ -22,7 +28,7 @@ public final class KernelVerifier {
         try {
             image = ProgramImage.fromElf(elf, target);
         } catch (IllegalArgumentException e) {
-            return new Verification(Status.REJECTED, "invalid object: " + e.getMessage(), -1, -1);
+            return new Verification(Status.REJECTED, "invalid object: " + e.getMessage(), -1, -1, 0);
         }
         return verify(image);
     }
@@ -33,20 +39,20 @@ public final class KernelVerifier {
      */
     public static Verification verify(ProgramImage image) {
         Bpf.Availability a = Bpf.availability();
-        if (!a.available()) return new Verification(Status.UNAVAILABLE, a.reason(), image.instructions(), -1);
+        if (!a.available()) return new Verification(Status.UNAVAILABLE, a.reason(), image.instructions(), -1, 0);
         Bpf.LoadResult first = load(image, 0, 0);
         if (first.ok()) {
             Bpf.close(first.fd());
             Bpf.LoadResult stats = load(image, Bpf.LOG_LEVEL_STATS, STATS_LOG_SIZE);
             if (stats.ok()) Bpf.close(stats.fd());
-            return new Verification(Status.ACCEPTED, stats.log().strip(), image.instructions(), processed(stats.log()));
+            return new Verification(Status.ACCEPTED, stats.log().strip(), image.instructions(), processed(stats.log()), 0);
         }
         Bpf.LoadResult verbose = load(image, Bpf.LOG_LEVEL_VERBOSE, Bpf.LOG_BUFFER_SIZE);
         if (verbose.ok()) Bpf.close(verbose.fd());
         String log = "bpf(BPF_PROG_LOAD) failed: " + Bpf.errnoName(first.errno());
         if (first.errno() == Bpf.ENOTSUPP) log += "\n" + AFTER_VERIFIER;
         if (!verbose.log().isBlank()) log += "\n" + verbose.log().strip();
-        return new Verification(Status.REJECTED, log, image.instructions(), processed(verbose.log()));
+        return new Verification(Status.REJECTED, log, image.instructions(), processed(verbose.log()), first.errno());
     }
 
     /**

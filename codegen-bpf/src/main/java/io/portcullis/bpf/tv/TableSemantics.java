@@ -255,7 +255,7 @@ final class TableSemantics {
      * Nodes the checks may add before their scratch is dropped (cached key sets are rebuilt when needed): 40 per rule,
      * from 400,000 to 3,000,000. Fresh memory is slow on our machines (README, Performance), and at 10k rules the
      * tables of 3,000,000 nodes cost more than the key sets rebuilt after the more frequent releases (a 10k build
-     * 0.26 s faster, 70 MB less RSS); at 100k rules 400,000 was many times slower (key sets rebuilt again and again).
+     * 0.26 s faster, about 100 MB less RSS); at 100k rules 400,000 was many times slower (key sets rebuilt again and again).
      */
     private static int scratch(int rules) {
         Integer fixed = Integer.getInteger("portcullis.tv.scratch");

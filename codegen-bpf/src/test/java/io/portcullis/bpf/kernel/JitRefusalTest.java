@@ -31,7 +31,8 @@ class JitRefusalTest {
             return;
         }
         assertEquals(KernelVerifier.Status.REJECTED, v.status(), v.log());
-        assertTrue(v.log().startsWith("bpf(BPF_PROG_LOAD) failed: ENOTSUPP"), v.log().lines().findFirst().orElse(""));
+        assertTrue(v.enotsupp() && v.log().startsWith("bpf(BPF_PROG_LOAD) failed: ENOTSUPP"),
+                v.log().lines().findFirst().orElse(""));
         assertTrue(v.log().contains(KernelVerifier.AFTER_VERIFIER), "the refusal is explained as the JIT's");
         assertTrue(v.processed() > 0, "the verifier went through the program: " + v.processed() + " processed");
         System.out.println("jit refusal: refused after " + v.processed() + " processed instructions, explained as the JIT's");
